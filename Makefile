@@ -1,0 +1,46 @@
+# MigraCiudades Campus: the two commands a fresh machine needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+export FLASK_APP = wsgi.py
+
+.PHONY: run test setup install translations db content demo serve lint clean
+
+## make run: set up everything (venv, dependencies, database, content, demo data) and serve on :5000
+run: setup demo serve
+
+## make test: set up the venv and dependencies, compile catalogues, run the whole test suite
+test: install translations
+	$(BIN)/pytest
+
+setup: install translations db content
+
+install: $(BIN)/.installed
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: install
+	$(BIN)/flask translate compile
+
+db: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+content: db
+	$(BIN)/flask content check
+	$(BIN)/flask content sync
+
+demo: content
+	$(BIN)/flask seed-demo
+
+serve:
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

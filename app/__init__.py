@@ -1,0 +1,104 @@
+"""MigraCiudades Campus: the application factory."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import format_datetime, format_decimal, format_percent
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.i18n import LANGUAGE_NAMES, current_language, select_locale, select_timezone, tr
+from config import Config
+
+
+def create_app(config_class: type = Config) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages and CLI commands."""
+    app = Flask(__name__)
+    app.config.from_object(config_class)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension instances to this app."""
+    from app import models  # noqa: F401  (models must be imported for migrations to see them)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Inicie sesión para ver esta página.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per area of the product."""
+    from app.auth import bp as auth_bp
+    from app.learning import bp as learning_bp
+    from app.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(learning_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly pages for 400/403/404/429/500; a 500 rolls the session back."""
+
+    def render_error(code: int):
+        return render_template(f"errors/{code}.html"), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/400.html", csrf=True), 400
+
+    for code in (400, 403, 404, 429):
+        app.register_error_handler(code, lambda e, c=code: render_error(c))
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_error(500)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates use for translation and locale formatting."""
+    app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["number"] = lambda value, digits=0: format_decimal(
+        value, format="#,##0" + ("." + "0" * digits if digits else "")
+    )
+    app.jinja_env.filters["percent"] = lambda value, digits=0: (
+        "—" if value is None else format_percent(value / 100, format="#,##0" + ("." + "0" * digits if digits else "") + " %")
+    )
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "languages": LANGUAGE_NAMES,
+            "current_language": current_language(),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "current_user": current_user,
+        }
+
+
+def register_commands(app: Flask) -> None:
+    """CLI commands, each living with its area."""
+    from app.cli import register as register_cli
+
+    register_cli(app)

@@ -1,0 +1,45 @@
+"""Language and time-zone selection, and translation of content fields stored as {lang: text}."""
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_babel import get_locale as babel_locale
+from flask_login import current_user
+
+SOURCE_LANGUAGE = "es"
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "pt": "Português"}
+
+
+def select_locale() -> str:
+    """The user's saved language, else the one chosen this session, else the browser's, else Spanish."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or SOURCE_LANGUAGE
+
+
+def select_timezone() -> str:
+    """The user's time zone, else the platform default."""
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    """The two-letter language of the current request (Spanish outside a request)."""
+    try:
+        return babel_locale().language
+    except (RuntimeError, AttributeError):
+        return SOURCE_LANGUAGE
+
+
+def tr(field: dict | str | None, lang: str | None = None) -> str:
+    """Pick the text of a translated content field in the given or current language, falling back to Spanish."""
+    if field is None:
+        return ""
+    if isinstance(field, str):
+        return field
+    lang = lang or current_language()
+    return field.get(lang) or field.get(SOURCE_LANGUAGE) or next(iter(field.values()), "")

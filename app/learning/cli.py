@@ -1,0 +1,52 @@
+"""`flask content check|sync`: validate and load the content/ folder."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import ContentSync
+from app.services.content import load_content, sync_content
+
+content_cli = AppGroup("content", help="Validate and load training content from content/.")
+
+
+def _load(path: str | None, strict: bool):
+    root = path or current_app.config["CONTENT_DIR"]
+    bundle, report = load_content(root)
+    for issue in report.errors:
+        click.echo(f"error: {issue}", err=True)
+    for issue in report.warnings:
+        click.echo(f"{'error' if strict else 'warning'}: {issue}", err=True)
+    failed = bool(report.errors) or (strict and bool(report.warnings))
+    return bundle, report, failed
+
+
+@content_cli.command("check")
+@click.option("--path", default=None, help="Content folder (default: CONTENT_DIR).")
+@click.option("--strict", is_flag=True, help="Treat missing translations as errors.")
+def check(path, strict):
+    """Validate content/ and report file and line of each problem; writes nothing."""
+    bundle, report, failed = _load(path, strict)
+    lessons = sum(len(m.lessons) for m in bundle.modules)
+    questions = sum(len(m.quiz.questions) for m in bundle.modules if m.quiz)
+    click.echo(
+        f"{len(bundle.modules)} modules, {lessons} lessons, {questions} questions, {len(bundle.areas)} areas, "
+        f"{len(bundle.municipalities)} municipalities; {len(report.errors)} errors, {len(report.warnings)} warnings"
+    )
+    if failed:
+        raise SystemExit(1)
+
+
+@content_cli.command("sync")
+@click.option("--path", default=None, help="Content folder (default: CONTENT_DIR).")
+def sync(path):
+    """Load content/ into the database idempotently, keeping learners' progress."""
+    bundle, report, failed = _load(path, strict=False)
+    if failed:
+        click.echo("content has errors: nothing was written", err=True)
+        raise SystemExit(1)
+    result = sync_content(bundle)
+    if result.changed:
+        db.session.add(ContentSync(summary=result.summary()))
+    db.session.commit()
+    click.echo(f"content sync: {result.summary()}")

@@ -1,0 +1,198 @@
+"""Learning pages: thin views over app.services.progress and app.services.quiz."""
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.learning import bp
+from app.models import Lesson, Module, Quiz, QuizAttempt, utcnow
+from app.models.learning import ATTEMPT_OPEN
+from app.services import progress as progress_service
+from app.services import quiz as quiz_service
+
+QUIZ_MESSAGES = {
+    "limit": lambda quiz: _("Ya usó los %(n)s intentos permitidos para este cuestionario.", n=quiz.max_attempts),
+    "empty": lambda quiz: _("Este cuestionario todavía no tiene preguntas."),
+    "closed": lambda quiz: _("Este intento ya fue enviado; no se puede cambiar."),
+    "time_up": lambda quiz: _("Se terminó el tiempo: el intento se calificó con las respuestas guardadas a tiempo."),
+}
+
+
+def _module_or_404(key: str) -> Module:
+    module = db.session.scalar(select(Module).where(Module.key == key, Module.active))
+    if module is None:
+        abort(404)
+    return module
+
+
+def _lessons(module: Module) -> list[Lesson]:
+    return list(db.session.scalars(
+        select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position)
+    ))
+
+
+def _quiz(module: Module) -> Quiz | None:
+    return db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+
+
+def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
+    """Learners only ever reach their own attempts; anyone else's is 'not found'."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _posted_answers() -> dict[int, list[int]]:
+    """Answers from the quiz form: fields named q<item id> holding choice ids; anything else is ignored."""
+    answers: dict[int, list[int]] = {}
+    for name in request.form:
+        if name.startswith("q") and name[1:].isdigit():
+            answers[int(name[1:])] = [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    for name in request.form.getlist("asked"):
+        if name.isdigit():
+            answers.setdefault(int(name), [])
+    return answers
+
+
+@bp.route("/modules")
+@login_required
+def catalogue():
+    """The four modules with the learner's progress on each."""
+    return render_template("learning/catalogue.html", progress=progress_service.learner_progress(current_user.id))
+
+
+@bp.route("/my-progress")
+@login_required
+def my_progress():
+    """The learner's own progress across every module (personal: no group figures here)."""
+    progress = progress_service.learner_progress(current_user.id)
+    return render_template(
+        "learning/my_progress.html", progress=progress,
+        completed=sum(p.completed for p in progress), total=len(progress),
+    )
+
+
+@bp.route("/modules/<key>")
+@login_required
+def module(key: str):
+    """A module's overview: objectives, lessons with status, and its quiz."""
+    module = _module_or_404(key)
+    lessons = _lessons(module)
+    states = progress_service.lesson_states(current_user.id, module.id)
+    quiz = _quiz(module)
+    attempts = quiz_service.attempts_for(current_user.id, quiz.id) if quiz else []
+    summary = next(p for p in progress_service.learner_progress(current_user.id) if p.module.id == module.id)
+    return render_template(
+        "learning/module.html", module=module, lessons=lessons, states=states, quiz=quiz,
+        attempts=attempts, summary=summary,
+    )
+
+
+@bp.route("/modules/<key>/lessons/<lesson_key>")
+@login_required
+def lesson(key: str, lesson_key: str):
+    """Read a lesson; opening it records that the learner started it."""
+    module = _module_or_404(key)
+    lessons = _lessons(module)
+    index = next((i for i, item in enumerate(lessons) if item.key == lesson_key), None)
+    if index is None:
+        abort(404)
+    current = lessons[index]
+    state = progress_service.record_lesson_view(current_user.id, current.id)
+    db.session.commit()
+    return render_template(
+        "learning/lesson.html", module=module, lesson=current, state=state, number=index + 1,
+        total=len(lessons), previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+    )
+
+
+@bp.route("/modules/<key>/lessons/<lesson_key>/complete", methods=["POST"])
+@login_required
+def complete_lesson(key: str, lesson_key: str):
+    """Mark a lesson complete and go on to the next one (or back to the module)."""
+    module = _module_or_404(key)
+    lessons = _lessons(module)
+    index = next((i for i, item in enumerate(lessons) if item.key == lesson_key), None)
+    if index is None:
+        abort(404)
+    progress_service.complete_lesson(current_user.id, lessons[index].id, utcnow())
+    db.session.commit()
+    flash(_("Lección completada."), "success")
+    if index + 1 < len(lessons):
+        return redirect(url_for("learning.lesson", key=key, lesson_key=lessons[index + 1].key))
+    return redirect(url_for("learning.module", key=key, _anchor="quiz"))
+
+
+@bp.route("/modules/<key>/quiz", methods=["POST"])
+@login_required
+def start_quiz(key: str):
+    """Resume the open attempt or start a new one."""
+    module = _module_or_404(key)
+    quiz = _quiz(module)
+    if quiz is None:
+        abort(404)
+    try:
+        attempt = quiz_service.start_or_resume(current_user.id, quiz)
+        db.session.commit()
+    except quiz_service.QuizError as error:
+        db.session.rollback()
+        flash(QUIZ_MESSAGES[error.code](quiz), "error")
+        return redirect(url_for("learning.module", key=key, _anchor="quiz"))
+    except IntegrityError:  # two tabs started an attempt at once: the other one won, resume it
+        db.session.rollback()
+        attempt = quiz_service.start_or_resume(current_user.id, quiz)
+        db.session.commit()
+    return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int):
+    """An open attempt as a form (save or submit), or a closed one's results."""
+    attempt = _own_attempt_or_404(attempt_id)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    module = db.session.get(Module, quiz.module_id)
+    if request.method == "POST":
+        action = request.form.get("action", "save")
+        if attempt.status != ATTEMPT_OPEN:
+            flash(QUIZ_MESSAGES["closed"](quiz), "info")
+        elif action == "submit":
+            late = quiz_service.is_past_deadline(attempt, utcnow())
+            if quiz_service.submit(attempt, _posted_answers()):
+                if late:
+                    flash(QUIZ_MESSAGES["time_up"](quiz), "error")
+            db.session.commit()
+        else:
+            try:
+                quiz_service.save_answers(attempt, _posted_answers())
+                flash(_("Respuestas guardadas. Puede seguir más tarde desde donde quedó."), "success")
+            except quiz_service.QuizError as error:
+                flash(QUIZ_MESSAGES[error.code](quiz), "error")
+            db.session.commit()
+        return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+    if quiz_service.expire_if_due(attempt):
+        db.session.commit()
+        flash(QUIZ_MESSAGES["time_up"](quiz), "error")
+    drawn = quiz_service.drawn_questions(attempt)
+    template = "learning/attempt.html" if attempt.status == ATTEMPT_OPEN else "learning/result.html"
+    used = quiz_service.attempt_count(current_user.id, quiz.id)
+    return render_template(template, attempt=attempt, quiz=quiz, module=module, drawn=drawn, attempts_used=used)
+
+
+@bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
+@login_required
+def autosave(attempt_id: int):
+    """Save answers in the background (used by the page's script); answers JSON."""
+    attempt = _own_attempt_or_404(attempt_id)
+    try:
+        quiz_service.save_answers(attempt, _posted_answers())
+    except quiz_service.QuizError as error:
+        db.session.commit()
+        return jsonify({"saved": False, "reason": error.code,
+                        "redirect": url_for("learning.attempt", attempt_id=attempt.id)}), 409
+    db.session.commit()
+    return jsonify({"saved": True, "saved_at": attempt.saved_at.isoformat()})

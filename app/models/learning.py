@@ -1,0 +1,164 @@
+"""Training content (modules, lessons, quizzes) and what learners do with it."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+QUESTION_SINGLE = "single"
+QUESTION_MULTIPLE = "multiple"
+QUESTION_TRUE_FALSE = "true_false"
+QUESTION_TYPES = (QUESTION_SINGLE, QUESTION_MULTIPLE, QUESTION_TRUE_FALSE)
+
+ATTEMPT_OPEN = "open"
+ATTEMPT_SUBMITTED = "submitted"
+ATTEMPT_EXPIRED = "expired"  # graded automatically when its time limit ran out
+
+
+class Module(db.Model):
+    """One of the training modules, loaded from content/."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    hours: Mapped[int] = mapped_column(default=0)
+    title: Mapped[dict] = mapped_column(JSON)
+    summary: Mapped[dict] = mapped_column(JSON)
+    objectives: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    lessons: Mapped[list["Lesson"]] = relationship(
+        back_populates="module", order_by="Lesson.position", lazy="raise_on_sql"
+    )
+    quiz: Mapped[Optional["Quiz"]] = relationship(back_populates="module", lazy="raise_on_sql")
+
+
+class Lesson(db.Model):
+    """A lesson of a module; its body is stored rendered and sanitised, per language."""
+
+    __table_args__ = (UniqueConstraint("module_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int] = mapped_column(default=0)
+    title: Mapped[dict] = mapped_column(JSON)
+    body_html: Mapped[dict] = mapped_column(JSON)
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+
+
+class Quiz(db.Model):
+    """The graded quiz of a module and its rules."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), unique=True)
+    pass_mark: Mapped[int] = mapped_column(default=70)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    questions_per_attempt: Mapped[int] = mapped_column(default=8)
+    time_limit_minutes: Mapped[Optional[int]]
+
+    module: Mapped[Module] = relationship(back_populates="quiz")
+
+
+class Question(db.Model):
+    """A question of a quiz's bank; retired (inactive) rather than deleted so attempts stay readable."""
+
+    __table_args__ = (UniqueConstraint("quiz_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[dict] = mapped_column(JSON)
+    explanation: Mapped[dict] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    choices: Mapped[list["Choice"]] = relationship(
+        back_populates="question", order_by="Choice.position", lazy="raise_on_sql"
+    )
+
+
+class Choice(db.Model):
+    """A possible answer to a question."""
+
+    __table_args__ = (UniqueConstraint("question_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[dict] = mapped_column(JSON)
+    is_correct: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    question: Mapped[Question] = relationship(back_populates="choices")
+
+
+class LessonProgress(db.Model):
+    """A learner's progress on one lesson: first opened, and completed."""
+
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class QuizAttempt(db.Model):
+    """One sitting of a quiz by a learner, with the questions drawn for it."""
+
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default=ATTEMPT_OPEN)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    saved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    score: Mapped[Optional[float]]
+    passed: Mapped[Optional[bool]]
+    pass_mark: Mapped[int] = mapped_column(default=70)
+
+    questions: Mapped[list["AttemptQuestion"]] = relationship(
+        back_populates="attempt", order_by="AttemptQuestion.position", lazy="raise_on_sql"
+    )
+
+
+class AttemptQuestion(db.Model):
+    """A question as drawn in an attempt: its place, its choice order and the learner's answer."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    position: Mapped[int]
+    choice_order: Mapped[list] = mapped_column(JSON)
+    selected: Mapped[list] = mapped_column(JSON, default=list)
+    is_correct: Mapped[Optional[bool]]
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="questions")
+    question: Mapped[Question] = relationship(lazy="raise_on_sql")
+
+
+class ContentSync(db.Model):
+    """A record of each `flask content sync` run that changed something."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    summary: Mapped[str] = mapped_column(Text, default="")

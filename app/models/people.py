@@ -1,0 +1,97 @@
+"""People and places: municipalities, government areas and users."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+ROLE_OFFICIAL = "official"
+ROLE_COORDINATOR = "coordinator"
+ROLE_IOM = "iom_officer"
+ROLES = (ROLE_OFFICIAL, ROLE_COORDINATOR, ROLE_IOM)
+
+GENDER_WOMAN = "woman"
+GENDER_MAN = "man"
+GENDER_NONBINARY = "nonbinary"
+GENDER_UNDISCLOSED = "undisclosed"
+GENDERS = (GENDER_WOMAN, GENDER_MAN, GENDER_NONBINARY, GENDER_UNDISCLOSED)
+
+
+class Municipality(db.Model):
+    """A local government taking part in the programme."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    province: Mapped[str] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2), default="AR")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Municipality {self.key}>"
+
+
+class Area(db.Model):
+    """A government area (health, education, ...); its name is translated content."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[dict] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Area {self.key}>"
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: an official (possibly focal point), a coordinator or an IOM officer."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_OFFICIAL)
+    is_focal_point: Mapped[bool] = mapped_column(default=False)
+    municipality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("municipality.id"), index=True)
+    area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id"), index=True)
+    gender: Mapped[str] = mapped_column(String(20), default=GENDER_UNDISCLOSED)
+    locale: Mapped[Optional[str]] = mapped_column(String(5))
+    timezone: Mapped[Optional[str]] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    consent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    municipality: Mapped[Optional[Municipality]] = relationship()
+    area: Mapped[Optional[Area]] = relationship()
+
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        """Store a salted hash of the password."""
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated accounts
+        return self.active
+
+    @property
+    def is_iom(self) -> bool:
+        return self.role == ROLE_IOM
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == ROLE_COORDINATOR
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

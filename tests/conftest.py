@@ -1,0 +1,149 @@
+"""Fixtures: app -> database -> client -> login, and factories returning callables.
+
+Client tests never hold an application context across requests (Flask would reuse it and leak
+`g`, hence the logged-in user, between requests); they use `in_app` for setup and checks.
+Service tests use `session`, which holds one context for the whole test.
+"""
+from __future__ import annotations
+
+import pathlib
+import re
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from app import create_app
+from app.extensions import db
+from app.models import Area, Municipality
+from app.services.accounts import create_user
+from app.services.content import load_content, sync_content
+from config import TestConfig
+
+FIXTURE_CONTENT = pathlib.Path(__file__).parent / "fixtures" / "content"
+PASSWORD = "una-clave-segura"
+
+
+class FixtureConfig(TestConfig):
+    CONTENT_DIR = str(FIXTURE_CONTENT)
+
+
+def _reset_schema() -> None:
+    """Drop everything, then build the schema through the Alembic migrations (not create_all)."""
+    engine = db.engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(directory=str(pathlib.Path(__file__).parent.parent / "migrations"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """One app for the whole run, on a schema built by the migrations."""
+    if FixtureConfig.SQLALCHEMY_DATABASE_URI == "sqlite://":
+        # A file, not memory, so that extra apps made by a test see the same database.
+        FixtureConfig.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    application = create_app(FixtureConfig)
+    with application.app_context():
+        _reset_schema()
+    return application
+
+
+def make_app(**overrides):
+    """Another app on the same test database, with some settings changed."""
+    config = type("OverrideConfig", (FixtureConfig,), overrides)
+    return create_app(config)
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    """Every test starts from empty tables."""
+    yield
+    with app.app_context():
+        db.session.rollback()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f'DELETE FROM "{table}"'))
+        db.session.commit()
+
+
+@pytest.fixture
+def in_app(app):
+    """Run a function inside a short application context and return its result."""
+    def run(fn, *args, **kwargs):
+        with app.app_context():
+            db.session().expire_on_commit = False  # returned objects stay readable after the context
+            result = fn(*args, **kwargs)
+            db.session.commit()
+            return result
+    return run
+
+
+@pytest.fixture
+def session(app):
+    """A database session inside one application context for the whole test (service tests)."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def content(app):
+    """The small fixture content, synced."""
+    with app.app_context():
+        bundle, report = load_content(FIXTURE_CONTENT)
+        assert not report.errors, report.errors
+        sync_content(bundle)
+        db.session.commit()
+    return bundle
+
+
+@pytest.fixture
+def make_user(app, content):
+    """Factory: create an account (committed) and return its id, email and password."""
+    counter = {"n": 0}
+
+    def make(role="official", municipality="cordoba", area="salud", gender="woman", **kwargs):
+        counter["n"] += 1
+        with app.app_context():
+            m = db.session.scalar(select(Municipality).where(Municipality.key == municipality)) if municipality else None
+            a = db.session.scalar(select(Area).where(Area.key == area)) if area else None
+            user = create_user(
+                name=kwargs.pop("name", f"Persona {counter['n']}"),
+                email=kwargs.pop("email", f"persona{counter['n']}@example.org"),
+                password=PASSWORD, role=role, municipality_id=m.id if m else None,
+                area_id=a.id if a else None, gender=gender, **kwargs,
+            )
+            db.session.commit()
+            return SimpleNamespace(id=user.id, email=user.email, password=PASSWORD)
+    return make
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user made by make_user."""
+    def do(user):
+        response = client.post("/auth/login", data={"email": user.email, "password": user.password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token embedded in a rendered form."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no csrf token in page"
+    return match.group(1)

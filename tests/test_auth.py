@@ -1,0 +1,127 @@
+"""Registration, login, logout, password change and the login rate limit."""
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Area, Municipality, User
+from tests.conftest import PASSWORD
+
+
+def _ids(in_app):
+    return in_app(lambda: (
+        db.session.scalar(select(Municipality.id).where(Municipality.key == "cordoba")),
+        db.session.scalar(select(Area.id).where(Area.key == "salud")),
+    ))
+
+
+def _form(municipality, area, **overrides):
+    data = {
+        "name": "Ana Pérez", "email": "Ana.Perez@Cordoba.gob.ar", "password": "clave-larga-1",
+        "password2": "clave-larga-1", "municipality": str(municipality), "area": str(area),
+        "gender": "woman", "consent": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_registration_creates_an_official_and_logs_in(client, content, in_app):
+    municipality, area = _ids(in_app)
+    response = client.post("/auth/register", data=_form(municipality, area))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/modules")
+    user = in_app(lambda: db.session.scalar(select(User)))
+    assert user.email == "ana.perez@cordoba.gob.ar"
+    assert user.role == "official" and user.gender == "woman" and user.consent_at is not None
+    assert user.password_hash != "clave-larga-1"
+    assert client.get("/modules").status_code == 200
+
+
+def test_registration_errors_are_listed_and_input_is_kept(client, content, in_app):
+    municipality, area = _ids(in_app)
+    data = _form(municipality, area, email="no-es-un-correo", password="corta", password2="otra", consent="")
+    data.pop("consent")
+    data.pop("gender")
+    response = client.post("/auth/register", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Hay un problema" in html
+    assert 'href="#email"' in html and 'href="#consent"' in html and 'href="#gender-0"' in html
+    assert "La contraseña debe tener al menos 10 caracteres." in html
+    assert 'value="no-es-un-correo"' in html and 'value="Ana Pérez"' in html
+    assert in_app(lambda: db.session.scalar(select(func.count(User.id)))) == 0
+
+
+def test_registration_rejects_unknown_municipality_and_duplicate_email(client, content, in_app, make_user):
+    municipality, area = _ids(in_app)
+    response = client.post("/auth/register", data=_form(99999, area))
+    assert "Elija su municipio de la lista." in response.get_data(as_text=True) or "Not a valid choice" in response.get_data(as_text=True)
+    make_user(email="ana.perez@cordoba.gob.ar")
+    response = client.post("/auth/register", data=_form(municipality, area))
+    assert "Ya existe una cuenta con ese correo" in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.scalar(select(func.count(User.id)))) == 1
+
+
+def test_login_and_logout(client, make_user):
+    user = make_user()
+    response = client.post("/auth/login", data={"email": user.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/my-progress").status_code == 200
+    assert client.post("/auth/logout").status_code == 302
+    response = client.get("/my-progress")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_wrong_password_and_deactivated_account_cannot_log_in(client, make_user, in_app):
+    user = make_user()
+    response = client.post("/auth/login", data={"email": user.email, "password": "incorrecta"})
+    assert "El correo o la contraseña no son correctos." in response.get_data(as_text=True)
+    in_app(lambda: setattr(db.session.get(User, user.id), "active", False))
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+
+
+def test_login_does_not_redirect_off_site(client, make_user):
+    user = make_user()
+    response = client.post("/auth/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/modules"
+    client.post("/auth/logout")
+    response = client.post("/auth/login?next=/my-progress", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/my-progress"
+
+
+def test_change_password(client, make_user, login, in_app):
+    user = login(make_user())
+    response = client.post("/auth/password", data={"current": "mal", "password": "nueva-clave-99", "password2": "nueva-clave-99"})
+    assert "La contraseña actual no es correcta." in response.get_data(as_text=True)
+    response = client.post("/auth/password", data={"current": PASSWORD, "password": "nueva-clave-99", "password2": "nueva-clave-99"})
+    assert response.status_code == 302
+    assert in_app(lambda: db.session.get(User, user.id).check_password("nueva-clave-99"))
+
+
+def test_logout_requires_post(client, make_user, login):
+    login(make_user())
+    assert client.get("/auth/logout").status_code == 405
+
+
+def test_login_is_rate_limited(make_user):
+    from app.extensions import limiter
+    from tests.conftest import make_app
+
+    user = make_user()
+    limited = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="10 per minute")
+    try:
+        client = limited.test_client()
+        codes = [client.post("/auth/login", data={"email": user.email, "password": "mal"}).status_code for _ in range(11)]
+        assert codes[:10] == [200] * 10
+        assert codes[10] == 429
+        assert "Demasiados intentos" in client.post("/auth/login", data={"email": user.email, "password": "mal"}).get_data(as_text=True)
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+
+
+def test_forms_are_protected_by_csrf(make_user):
+    from tests.conftest import make_app
+
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.post("/auth/login", data={"email": "x@example.org", "password": "whatever"})
+    assert response.status_code == 400
+    assert "no se guardó ningún cambio" in response.get_data(as_text=True)
