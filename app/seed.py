@@ -18,12 +18,12 @@ from app.services.accounts import create_user, find_user_by_email
 DEMO_PASSWORD = "demo-campus-2026"
 DEMO_DOMAIN = "demo.migraciudades.org"
 
-# (email local part, name, role, municipality key, area key, gender, focal point, how far along 0..1)
+# (email local part, name, role, municipality key, area key, gender, focal point, modules done, lessons of the next)
 DEMO_ACCOUNTS = [
-    ("oim", "Lucía Fernández", ROLE_IOM, None, None, GENDER_WOMAN, False, 0.0),
-    ("coordinacion", "Martín Sosa", ROLE_COORDINATOR, None, None, GENDER_MAN, False, 0.0),
-    ("referente", "Carolina Medina", "official", "cordoba", "desarrollo-social", GENDER_WOMAN, True, 0.9),
-    ("funcionaria", "Valeria Gómez", "official", "cordoba", "salud", GENDER_WOMAN, False, 0.5),
+    ("oim", "Lucía Fernández", ROLE_IOM, None, None, GENDER_WOMAN, False, 0, 0),
+    ("coordinacion", "Martín Sosa", ROLE_COORDINATOR, None, None, GENDER_MAN, False, 0, 0),
+    ("referente", "Carolina Medina", "official", "cordoba", "desarrollo-social", GENDER_WOMAN, True, 3, 2),
+    ("funcionaria", "Valeria Gómez", "official", "cordoba", "salud", GENDER_WOMAN, False, 1, 2),
 ]
 
 FIRST_NAMES = {
@@ -57,15 +57,26 @@ def _gender(rng: random.Random, women_share: float) -> str:
     return GENDER_NONBINARY if roll < 0.97 else GENDER_UNDISCLOSED
 
 
-def _simulate(user: User, modules: list, rng: random.Random, drive: float) -> None:
-    """Give a learner lessons done and quiz attempts, moving through the modules in order."""
+def _simulate(user: User, modules: list, rng: random.Random, drive: float,
+              plan: tuple[int, int] | None = None) -> None:
+    """Give a learner lessons done and quiz attempts, moving through the modules in order.
+
+    With a plan (modules to finish, lessons of the next one) the outcome is fixed; otherwise `drive`
+    (0..1) sets how likely the learner is to keep going.
+    """
     now = utcnow()
     start = now - timedelta(days=rng.randint(20, 75))
     clock = start
-    for module, lessons, quiz in modules:
-        if rng.random() > drive:
+    for index, (module, lessons, quiz) in enumerate(modules):
+        if plan is not None:
+            if index > plan[0] or (index == plan[0] and not plan[1]):
+                return
+            share = 1.0 if index < plan[0] else plan[1] / max(len(lessons), 1)
+            drive = 1.0
+        elif rng.random() > drive:
             return
-        share = 1.0 if rng.random() < 0.75 else rng.random()
+        else:
+            share = 1.0 if rng.random() < 0.75 else rng.random()
         for lesson in lessons[: max(1, round(len(lessons) * share))]:
             clock += timedelta(hours=rng.randint(2, 40))
             row = progress_service.record_lesson_view(user.id, lesson.id)
@@ -74,6 +85,7 @@ def _simulate(user: User, modules: list, rng: random.Random, drive: float) -> No
         if share < 1.0 or quiz is None:
             return
         skill = min(0.97, 0.55 + drive * 0.4 + rng.uniform(-0.1, 0.1))
+        cap = 1.0 if plan is not None else 0.97
         for _ in range(quiz.max_attempts or 3):
             clock += timedelta(hours=rng.randint(1, 30))
             when = min(clock, now)
@@ -84,9 +96,9 @@ def _simulate(user: User, modules: list, rng: random.Random, drive: float) -> No
                 wrong = [c.id for c in dq.choices if not c.is_correct]
                 answers[dq.item.id] = correct if (rng.random() < skill or not wrong) else [rng.choice(wrong)]
             quiz_service.submit(attempt, answers, now=when + timedelta(minutes=rng.randint(6, 25)))
-            if attempt.passed or rng.random() < 0.4:
+            if attempt.passed or (plan is None and rng.random() < 0.4):
                 break
-            skill = min(0.97, skill + 0.1)
+            skill = min(cap, skill + 0.15)
         user.last_seen_at = min(clock, now)
 
 
@@ -109,14 +121,14 @@ def seed_demo(seed: int) -> None:
         click.echo("demo data already present: nothing to do")
         return
 
-    for local, name, role, mkey, akey, gender, focal, drive in DEMO_ACCOUNTS:
+    for local, name, role, mkey, akey, gender, focal, done, extra in DEMO_ACCOUNTS:
         user = create_user(
             name=name, email=f"{local}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=role,
             municipality_id=municipalities[mkey].id if mkey else None, area_id=areas[akey].id if akey else None,
             gender=gender, is_focal_point=focal, locale="es",
         )
-        if drive:
-            _simulate(user, modules, rng, drive)
+        if done or extra:
+            _simulate(user, modules, rng, 1.0, plan=(done, extra))
     area_list = list(areas.values())
     count = 0
     for mkey, how_many, women_share, drive in DEMO_MUNICIPALITIES:

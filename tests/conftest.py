@@ -51,13 +51,26 @@ def app(tmp_path_factory):
     application = create_app(FixtureConfig)
     with application.app_context():
         _reset_schema()
-    return application
+    yield application
+    _dispose(application)
 
 
-def make_app(**overrides):
-    """Another app on the same test database, with some settings changed."""
-    config = type("OverrideConfig", (FixtureConfig,), overrides)
-    return create_app(config)
+def _dispose(application) -> None:
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(app):
+    """Factory: another app on the same test database, with some settings changed."""
+    made = []
+
+    def make(**overrides):
+        made.append(create_app(type("OverrideConfig", (FixtureConfig,), overrides)))
+        return made[-1]
+    yield make
+    for other in made:
+        _dispose(other)
 
 
 @pytest.fixture(autouse=True)

@@ -101,9 +101,8 @@ def test_logout_requires_post(client, make_user, login):
     assert client.get("/auth/logout").status_code == 405
 
 
-def test_login_is_rate_limited(make_user):
+def test_login_is_rate_limited(make_user, make_app):
     from app.extensions import limiter
-    from tests.conftest import make_app
 
     user = make_user()
     limited = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="10 per minute")
@@ -118,9 +117,7 @@ def test_login_is_rate_limited(make_user):
         limiter.enabled = False
 
 
-def test_forms_are_protected_by_csrf(make_user):
-    from tests.conftest import make_app
-
+def test_forms_are_protected_by_csrf(make_app):
     client = make_app(WTF_CSRF_ENABLED=True).test_client()
     response = client.post("/auth/login", data={"email": "x@example.org", "password": "whatever"})
     assert response.status_code == 400
