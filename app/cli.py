@@ -29,7 +29,7 @@ def update():
     """Extract, then merge new messages into the en and pt catalogues."""
     extract.callback()
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching",
-             "--omit-header", "--ignore-obsolete")
+             "--ignore-obsolete")
 
 
 @translate_cli.command("compile")

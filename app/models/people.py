@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,6 +22,14 @@ GENDER_MAN = "man"
 GENDER_NONBINARY = "nonbinary"
 GENDER_UNDISCLOSED = "undisclosed"
 GENDERS = (GENDER_WOMAN, GENDER_MAN, GENDER_NONBINARY, GENDER_UNDISCLOSED)
+
+
+coordinator_municipality = Table(
+    "coordinator_municipality",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Municipality(db.Model):
@@ -69,9 +77,14 @@ class User(UserMixin, db.Model):
     consent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Coordinators see either every municipality or the ones listed in coordinator_municipality.
+    all_municipalities: Mapped[bool] = mapped_column(default=False)
 
-    municipality: Mapped[Optional[Municipality]] = relationship()
+    municipality: Mapped[Optional[Municipality]] = relationship(foreign_keys=[municipality_id])
     area: Mapped[Optional[Area]] = relationship()
+    scope: Mapped[list[Municipality]] = relationship(
+        secondary=coordinator_municipality, order_by=Municipality.name, lazy="selectin"
+    )
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         """Store a salted hash of the password."""
@@ -95,3 +108,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class AuditEvent(db.Model):
+    """Who changed what and when: roles, scope, focal points, accounts, municipalities. Never deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    municipality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("municipality.id"), index=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[Optional[User]] = relationship(foreign_keys=[actor_id])
+    target_user: Mapped[Optional[User]] = relationship(foreign_keys=[target_user_id])
+    municipality: Mapped[Optional[Municipality]] = relationship()

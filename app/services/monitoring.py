@@ -1,0 +1,505 @@
+"""Monitoring aggregates: progress, scores and gender balance, computed in SQL.
+
+Every function issues a fixed number of queries whatever the number of officials: per-person figures
+are built as SQL subqueries (one row per official and module, then one row per official) and grouped
+by municipality, module, area or gender in the database. Only the grouped rows reach Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from app.extensions import db
+from app.models import (
+    AttemptQuestion,
+    Lesson,
+    LessonProgress,
+    Module,
+    Municipality,
+    Question,
+    Quiz,
+    QuizAttempt,
+    User,
+    utcnow,
+)
+from app.models.learning import ATTEMPT_OPEN
+from app.models.people import ROLE_OFFICIAL
+from app.services.gender import CATEGORIES
+from app.services.scope import scope_clause
+
+ACTIVE_DAYS = 30
+SCORE_BUCKETS = tuple(range(0, 100, 10))  # 0-9, 10-19, ... 90-100
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters shared by the monitoring pages and their exports."""
+
+    province: str | None = None
+    area_id: int | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
+    municipality_id: int | None = None
+    module_id: int | None = None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def officials(scope_ids: set[int] | None, filters: Filters):
+    """Subquery: active officials (focal points included) within scope and filters."""
+    query = (
+        select(User.id, User.name, User.email, User.municipality_id, User.area_id, User.gender,
+               User.created_at, User.last_seen_at, User.is_focal_point)
+        .join(Municipality, Municipality.id == User.municipality_id)
+        .where(User.role == ROLE_OFFICIAL, User.active, scope_clause(User.municipality_id, scope_ids))
+    )
+    if filters.province:
+        query = query.where(Municipality.province == filters.province)
+    if filters.area_id:
+        query = query.where(User.area_id == filters.area_id)
+    if filters.municipality_id:
+        query = query.where(User.municipality_id == filters.municipality_id)
+    if filters.registered_from:
+        query = query.where(User.created_at >= _day_start(filters.registered_from))
+    if filters.registered_to:
+        query = query.where(User.created_at < _day_start(filters.registered_to + timedelta(days=1)))
+    return query.subquery("p")
+
+
+def _module_totals():
+    return (
+        select(Lesson.module_id.label("module_id"), func.count(Lesson.id).label("total"))
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.active, Module.active).group_by(Lesson.module_id).subquery("t")
+    )
+
+
+def module_count() -> int:
+    """How many active modules with lessons there are (what 'all modules' means)."""
+    totals = _module_totals()
+    return db.session.scalar(select(func.count()).select_from(totals)) or 0
+
+
+def per_official_module(people):
+    """Subquery: one row per official and active module with their progress on it."""
+    totals = _module_totals()
+    done = (
+        select(LessonProgress.user_id.label("user_id"), Lesson.module_id.label("module_id"),
+               func.count(LessonProgress.completed_at).label("done"), func.count(LessonProgress.id).label("opened"))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id).where(Lesson.active)
+        .group_by(LessonProgress.user_id, Lesson.module_id).subquery("d")
+    )
+    best = (
+        select(QuizAttempt.user_id.label("user_id"), Quiz.module_id.label("module_id"),
+               func.max(QuizAttempt.score).label("best"), func.count(QuizAttempt.id).label("attempts"),
+               func.max(Quiz.pass_mark).label("pass_mark"))
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .group_by(QuizAttempt.user_id, Quiz.module_id).subquery("b")
+    )
+    lessons_done = func.coalesce(done.c.done, 0) >= totals.c.total
+    passed = and_(best.c.best.is_not(None), best.c.best >= best.c.pass_mark)
+    return (
+        select(
+            people.c.id.label("user_id"), people.c.municipality_id, people.c.area_id, people.c.gender,
+            totals.c.module_id,
+            case((or_(func.coalesce(done.c.opened, 0) > 0, func.coalesce(best.c.attempts, 0) > 0), 1), else_=0).label("started"),
+            case((lessons_done, 1), else_=0).label("lessons_done"),
+            case((passed, 1), else_=0).label("passed"),
+            case((and_(lessons_done, passed), 1), else_=0).label("completed"),
+            best.c.best.label("best"),
+            func.coalesce(best.c.attempts, 0).label("attempts"),
+        )
+        .select_from(people)
+        .join(totals, literal(True))
+        .outerjoin(done, and_(done.c.user_id == people.c.id, done.c.module_id == totals.c.module_id))
+        .outerjoin(best, and_(best.c.user_id == people.c.id, best.c.module_id == totals.c.module_id))
+        .subquery("um")
+    )
+
+
+def per_official(people):
+    """Subquery: one row per official with modules started, passed, completed and best-score sums."""
+    um = per_official_module(people)
+    return (
+        select(
+            um.c.user_id, um.c.municipality_id, um.c.area_id, um.c.gender,
+            func.sum(um.c.started).label("started"),
+            func.sum(um.c.lessons_done).label("lessons_done"),
+            func.sum(um.c.passed).label("passed"),
+            func.sum(um.c.completed).label("completed"),
+            func.sum(um.c.best).label("best_sum"),
+            func.count(um.c.best).label("best_n"),
+            func.sum(um.c.attempts).label("attempts"),
+        )
+        .group_by(um.c.user_id, um.c.municipality_id, um.c.area_id, um.c.gender)
+        .subquery("u")
+    )
+
+
+def _gender_counts(column):
+    return [func.sum(case((column == g, 1), else_=0)).label(f"g_{g}") for g in CATEGORIES]
+
+
+def _genders(row) -> dict[str, int]:
+    return {g: int(getattr(row, f"g_{g}") or 0) for g in CATEGORIES}
+
+
+def _avg(total, n) -> float | None:
+    return round(float(total) / n, 1) if n else None
+
+
+# --------------------------------------------------------------------------- programme overview
+
+
+@dataclass
+class MunicipalityRow:
+    """One line of the programme overview."""
+
+    id: int
+    name: str
+    province: str
+    registered: int
+    active: int
+    modules_completed: int
+    all_modules: int
+    avg_score: float | None
+    scored: int
+    genders: dict
+
+
+def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None = None) -> list[MunicipalityRow]:
+    """One row per municipality in scope (two queries in all)."""
+    now = now or utcnow()
+    people = officials(scope_ids, filters)
+    stats = per_official(people)
+    n_modules = module_count()
+    since = now - timedelta(days=ACTIVE_DAYS)
+    joined = (
+        select(stats, people.c.last_seen_at)
+        .join(people, people.c.id == stats.c.user_id).subquery("s")
+    )
+    query = (
+        select(
+            Municipality.id, Municipality.name, Municipality.province,
+            func.count(joined.c.user_id).label("registered"),
+            func.sum(case((joined.c.last_seen_at >= since, 1), else_=0)).label("active"),
+            func.sum(joined.c.completed).label("modules_completed"),
+            func.sum(case((joined.c.completed >= n_modules, 1), else_=0)).label("all_modules"),
+            func.sum(joined.c.best_sum).label("best_sum"), func.sum(joined.c.best_n).label("best_n"),
+            *_gender_counts(joined.c.gender),
+        )
+        .select_from(Municipality)
+        .outerjoin(joined, joined.c.municipality_id == Municipality.id)
+        .where(scope_clause(Municipality.id, scope_ids))
+        .group_by(Municipality.id, Municipality.name, Municipality.province)
+        .order_by(Municipality.name)
+    )
+    if filters.province:
+        query = query.where(Municipality.province == filters.province)
+    if filters.area_id or filters.registered_from or filters.registered_to:
+        query = query.having(func.count(joined.c.user_id) > 0)
+    return [
+        MunicipalityRow(
+            id=row.id, name=row.name, province=row.province, registered=row.registered,
+            active=int(row.active or 0), modules_completed=int(row.modules_completed or 0),
+            all_modules=int(row.all_modules or 0) if n_modules else 0,
+            avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), genders=_genders(row),
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+# --------------------------------------------------------------------------- one municipality
+
+
+@dataclass
+class GroupRow:
+    """Figures for one module or one area within a scope."""
+
+    id: int
+    label: object
+    people: int
+    started: int
+    lessons_done: int
+    passed: int
+    completed: int
+    avg_score: float | None
+    scored: int
+    avg_attempts: float | None
+    genders: dict
+
+
+def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
+    """Per active module: started, lessons done, quiz passed, completed, average best score (one query)."""
+    um = per_official_module(officials(scope_ids, filters))
+    query = (
+        select(
+            Module.id, Module.title, Module.position,
+            func.count(um.c.user_id).label("people"),
+            func.sum(um.c.started).label("started"), func.sum(um.c.lessons_done).label("lessons_done"),
+            func.sum(um.c.passed).label("passed"), func.sum(um.c.completed).label("completed"),
+            func.sum(um.c.best).label("best_sum"), func.count(um.c.best).label("best_n"),
+            func.sum(um.c.attempts).label("attempts"),
+            func.sum(case((um.c.attempts > 0, 1), else_=0)).label("attempted"),
+            *_gender_counts(case((um.c.started == 1, um.c.gender), else_=None)),
+        )
+        .select_from(Module).join(um, um.c.module_id == Module.id)
+        .group_by(Module.id, Module.title, Module.position).order_by(Module.position)
+    )
+    return [
+        GroupRow(
+            id=row.id, label=row.title, people=row.people, started=int(row.started or 0),
+            lessons_done=int(row.lessons_done or 0), passed=int(row.passed or 0), completed=int(row.completed or 0),
+            avg_score=_avg(row.best_sum or 0, row.best_n), scored=int(row.best_n or 0),
+            avg_attempts=_avg(row.attempts or 0, row.attempted or 0), genders=_genders(row),
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
+    """Per government area: officials, started, all modules completed, average best score (two queries)."""
+    from app.models import Area
+
+    stats = per_official(officials(scope_ids, filters))
+    n_modules = module_count()
+    query = (
+        select(
+            Area.id, Area.name, Area.position,
+            func.count(stats.c.user_id).label("people"),
+            func.sum(case((stats.c.started > 0, 1), else_=0)).label("started"),
+            func.sum(case((and_(stats.c.lessons_done >= n_modules, n_modules > 0), 1), else_=0)).label("lessons_done"),
+            func.sum(case((and_(stats.c.passed >= n_modules, n_modules > 0), 1), else_=0)).label("passed"),
+            func.sum(case((and_(stats.c.completed >= n_modules, n_modules > 0), 1), else_=0)).label("completed"),
+            func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"),
+            *_gender_counts(stats.c.gender),
+        )
+        .select_from(Area).join(stats, stats.c.area_id == Area.id)
+        .group_by(Area.id, Area.name, Area.position).order_by(Area.position)
+    )
+    return [
+        GroupRow(
+            id=row.id, label=row.name, people=row.people, started=int(row.started or 0),
+            lessons_done=int(row.lessons_done or 0), passed=int(row.passed or 0), completed=int(row.completed or 0),
+            avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), avg_attempts=None,
+            genders=_genders(row),
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+@dataclass
+class Funnel:
+    """How far officials got: registered, started, finished a module's lessons, passed a quiz, all modules."""
+
+    registered: int
+    started: int
+    lessons: int
+    passed: int
+    all_modules: int
+
+    def steps(self) -> list[tuple[str, int]]:
+        return [("registered", self.registered), ("started", self.started), ("lessons", self.lessons),
+                ("passed", self.passed), ("all_modules", self.all_modules)]
+
+
+def funnel(scope_ids: set[int] | None, filters: Filters) -> Funnel:
+    """The completion funnel for officials in scope (two queries)."""
+    stats = per_official(officials(scope_ids, filters))
+    n_modules = module_count()
+    row = db.session.execute(select(
+        func.count(stats.c.user_id),
+        func.sum(case((stats.c.started > 0, 1), else_=0)),
+        func.sum(case((stats.c.lessons_done > 0, 1), else_=0)),
+        func.sum(case((stats.c.passed > 0, 1), else_=0)),
+        func.sum(case((and_(stats.c.completed >= n_modules, n_modules > 0), 1), else_=0)),
+    )).one()
+    return Funnel(*(int(v or 0) for v in row))
+
+
+@dataclass
+class OfficialRow:
+    """One official in a municipality's list."""
+
+    id: int
+    name: str
+    email: str
+    area_id: int | None
+    is_focal_point: bool
+    created_at: datetime
+    last_seen_at: datetime | None
+    started: int
+    completed: int
+    avg_score: float | None
+
+
+def official_list(scope_ids: set[int] | None, filters: Filters, search: str = "", page: int = 1, per_page: int = 25):
+    """A page of officials with their progress, searchable by name or email (two queries)."""
+    people = officials(scope_ids, filters)
+    stats = per_official(people)
+    query = (
+        select(people.c.id, people.c.name, people.c.email, people.c.area_id, people.c.is_focal_point,
+               people.c.created_at, people.c.last_seen_at, stats.c.started, stats.c.completed,
+               stats.c.best_sum, stats.c.best_n)
+        .join(stats, stats.c.user_id == people.c.id)
+        .order_by(people.c.name, people.c.id)
+    )
+    if search:
+        needle = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(people.c.name).like(needle), func.lower(people.c.email).like(needle)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    items = [
+        OfficialRow(r.id, r.name, r.email, r.area_id, bool(r.is_focal_point), r.created_at, r.last_seen_at,
+                    int(r.started or 0), int(r.completed or 0), _avg(r.best_sum or 0, r.best_n or 0))
+        for r in rows
+    ]
+    return items, total
+
+
+# --------------------------------------------------------------------------- one module
+
+
+def score_distribution(scope_ids: set[int] | None, filters: Filters, module_id: int) -> list[tuple[int, int]]:
+    """Officials by best score on a module's quiz, in ten-point buckets (one query)."""
+    um = per_official_module(officials(scope_ids, filters))
+    bucket = case(*[(um.c.best >= b, b) for b in reversed(SCORE_BUCKETS[1:])], else_=0)
+    rows = dict(db.session.execute(
+        select(bucket, func.count()).where(um.c.module_id == module_id, um.c.best.is_not(None)).group_by(bucket)
+    ).all())
+    return [(b, int(rows.get(b, 0))) for b in SCORE_BUCKETS]
+
+
+def attempts_distribution(scope_ids: set[int] | None, filters: Filters, module_id: int) -> list[tuple[int, int]]:
+    """Officials by number of attempts used on a module's quiz (one query)."""
+    um = per_official_module(officials(scope_ids, filters))
+    rows = db.session.execute(
+        select(um.c.attempts, func.count()).where(um.c.module_id == module_id, um.c.attempts > 0)
+        .group_by(um.c.attempts).order_by(um.c.attempts)
+    ).all()
+    return [(int(a), int(n)) for a, n in rows]
+
+
+@dataclass
+class QuestionRow:
+    """How often a question was answered wrong."""
+
+    id: int
+    key: str
+    text: dict
+    active: bool
+    answered: int
+    wrong: int
+
+    @property
+    def wrong_rate(self) -> float:
+        return 100.0 * self.wrong / self.answered if self.answered else 0.0
+
+
+def most_missed(scope_ids: set[int] | None, filters: Filters, module_id: int, limit: int = 10,
+                min_answers: int = 5) -> list[QuestionRow]:
+    """Questions of a module most often answered wrong in graded attempts within scope (one query)."""
+    people = officials(scope_ids, filters)
+    wrong = func.sum(case((AttemptQuestion.is_correct.is_(False), 1), else_=0))
+    answered = func.count(AttemptQuestion.id)
+    rows = db.session.execute(
+        select(Question.id, Question.key, Question.text, Question.active, answered.label("answered"), wrong.label("wrong"))
+        .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
+        .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .join(people, people.c.id == QuizAttempt.user_id)
+        .where(Quiz.module_id == module_id, QuizAttempt.status != ATTEMPT_OPEN)
+        .group_by(Question.id, Question.key, Question.text, Question.active)
+        .having(answered >= min_answers)
+        .order_by((wrong * 1.0 / answered).desc(), Question.key)
+        .limit(limit)
+    ).all()
+    return [QuestionRow(r.id, r.key, r.text, r.active, int(r.answered), int(r.wrong or 0)) for r in rows]
+
+
+# --------------------------------------------------------------------------- gender outcomes
+
+
+@dataclass
+class GenderOutcome:
+    """Outcomes of one group, per gender category: raw counts (suppression is applied when shown)."""
+
+    key: object
+    label: object
+    enrolled: dict
+    completed: dict
+    passed: dict
+    best_sum: dict
+    best_n: dict
+
+
+def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) -> list[GenderOutcome]:
+    """Enrolment, completion, pass and score per gender for each group of a level (one or two queries).
+
+    Levels: 'programme' (one group), 'municipality', 'area' (officials; completed = every module,
+    passed = at least one quiz) and 'module' (enrolled = started the module; completed and passed on it).
+    """
+    from app.models import Area
+
+    people = officials(scope_ids, filters)
+    if level == "module":
+        um = per_official_module(people)
+        query = (
+            select(Module.id.label("key"), Module.title.label("label"), Module.position.label("pos"), um.c.gender,
+                   func.sum(um.c.started).label("enrolled"), func.sum(um.c.completed).label("completed"),
+                   func.sum(um.c.passed).label("passed"),
+                   func.sum(case((um.c.started == 1, um.c.best), else_=None)).label("best_sum"),
+                   func.count(case((um.c.started == 1, um.c.best), else_=None)).label("best_n"))
+            .join(um, um.c.module_id == Module.id)
+            .group_by(Module.id, Module.title, Module.position, um.c.gender)
+            .order_by(Module.position)
+        )
+    else:
+        stats = per_official(people)
+        n_modules = module_count()
+        completed = case((and_(stats.c.completed >= n_modules, n_modules > 0), 1), else_=0)
+        passed = case((stats.c.passed > 0, 1), else_=0)
+        if level == "municipality":
+            group = (Municipality.id.label("key"), Municipality.name.label("label"), Municipality.name.label("pos"))
+            base = select().select_from(stats).join(Municipality, Municipality.id == stats.c.municipality_id)
+        elif level == "area":
+            group = (Area.id.label("key"), Area.name.label("label"), Area.position.label("pos"))
+            base = select().select_from(stats).join(Area, Area.id == stats.c.area_id)
+        else:
+            group = (literal("all").label("key"), literal("").label("label"), literal(0).label("pos"))
+            base = select().select_from(stats)
+        query = (
+            base.add_columns(*group, stats.c.gender, func.count(stats.c.user_id).label("enrolled"),
+                             func.sum(completed).label("completed"), func.sum(passed).label("passed"),
+                             func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"))
+            .group_by(*[g for g in group if level != "programme"], stats.c.gender)
+        )
+        if level != "programme":
+            query = query.order_by(group[2])
+    groups: dict = {}
+    for row in db.session.execute(query):
+        key = row.key
+        if key not in groups:
+            groups[key] = GenderOutcome(key, row.label, {}, {}, {}, {}, {})
+        outcome = groups[key]
+        outcome.enrolled[row.gender] = int(row.enrolled or 0)
+        outcome.completed[row.gender] = int(row.completed or 0)
+        outcome.passed[row.gender] = int(row.passed or 0)
+        outcome.best_sum[row.gender] = float(row.best_sum or 0)
+        outcome.best_n[row.gender] = int(row.best_n or 0)
+    return list(groups.values())
+
+
+def provinces(scope_ids: set[int] | None) -> list[str]:
+    """Provinces of the municipalities in scope, for the filter list."""
+    return list(db.session.scalars(
+        select(Municipality.province).where(scope_clause(Municipality.id, scope_ids))
+        .group_by(Municipality.province).order_by(Municipality.province)
+    ))

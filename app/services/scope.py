@@ -1,0 +1,41 @@
+"""Who may see which municipalities: the one rule every monitoring page, export and list goes through."""
+from __future__ import annotations
+
+from sqlalchemy import false, true
+
+from app.models.people import ROLE_COORDINATOR, ROLE_IOM
+
+
+def visible_municipality_ids(user) -> set[int] | None:
+    """Municipality ids a user may see figures of; None means every municipality."""
+    if user.role == ROLE_IOM:
+        return None
+    if user.role == ROLE_COORDINATOR:
+        return None if user.all_municipalities else {m.id for m in user.scope}
+    if user.is_focal_point and user.municipality_id:
+        return {user.municipality_id}
+    return set()
+
+
+def can_monitor(user) -> bool:
+    """Coordinators, IOM officers and focal points (for their own municipality) see monitoring pages."""
+    return user.role in (ROLE_COORDINATOR, ROLE_IOM) or bool(user.is_focal_point and user.municipality_id)
+
+
+def can_see_people(user) -> bool:
+    """Only coordinators and IOM officers drill down to individual officials."""
+    return user.role in (ROLE_COORDINATOR, ROLE_IOM)
+
+
+def in_scope(ids: set[int] | None, municipality_id: int | None) -> bool:
+    """True when a municipality is within a scope."""
+    return ids is None or (municipality_id is not None and municipality_id in ids)
+
+
+def scope_clause(column, ids: set[int] | None):
+    """A SQL condition restricting a municipality column to a scope."""
+    if ids is None:
+        return true()
+    if not ids:
+        return false()
+    return column.in_(sorted(ids))
