@@ -19,8 +19,24 @@ def create_app(config_class: type = Config) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_request_hooks(app)
     register_commands(app)
     return app
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Note when signed-in people were last active (at most one write per person every ten minutes)."""
+    from datetime import timedelta
+
+    from app.models import utcnow
+
+    @app.before_request
+    def touch_last_seen():
+        if current_user.is_authenticated:
+            now = utcnow()
+            if current_user.last_seen_at is None or now - current_user.last_seen_at > timedelta(minutes=10):
+                current_user.last_seen_at = now
+                db.session.commit()
 
 
 def register_extensions(app: Flask) -> None:
@@ -48,13 +64,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per area of the product."""
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.learning import bp as learning_bp
+    from app.monitoring import bp as monitoring_bp
     from app.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(learning_bp)
+    app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -89,12 +109,25 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
+        from app.services.scope import can_monitor
+
+        monitoring = current_user.is_authenticated and can_monitor(current_user)
         return {
+            "can_monitor": monitoring,
+            "nav_modules": _nav_modules() if monitoring and request.blueprint == "monitoring" else [],
             "languages": LANGUAGE_NAMES,
             "current_language": current_language(),
             "current_path": request.full_path.rstrip("?") if request else "/",
             "current_user": current_user,
         }
+
+
+def _nav_modules():
+    from sqlalchemy import select
+
+    from app.models import Module
+
+    return db.session.scalars(select(Module).where(Module.active).order_by(Module.position)).all()
 
 
 def register_commands(app: Flask) -> None:

@@ -40,12 +40,14 @@ SURNAMES = ["Acosta", "Benítez", "Cabrera", "Díaz", "Escobar", "Ferreyra", "Gi
 
 # Municipalities with demo officials: (key, officials, women's share, how far along on average).
 DEMO_MUNICIPALITIES = [
-    ("cordoba", 22, 0.55, 0.7),
-    ("rosario", 16, 0.70, 0.5),
-    ("salta", 12, 0.35, 0.4),
-    ("mendoza", 9, 0.50, 0.3),
-    ("posadas", 6, 0.50, 0.15),
+    ("cordoba", 26, 0.55, 0.8),
+    ("rosario", 20, 0.70, 0.65),
+    ("salta", 16, 0.35, 0.55),
+    ("mendoza", 12, 0.50, 0.45),
+    ("posadas", 7, 0.50, 0.25),
 ]
+# The demo coordinator follows these municipalities (the IOM officer sees them all).
+COORDINATOR_SCOPE = ("cordoba", "rosario", "salta")
 
 
 def _gender(rng: random.Random, women_share: float) -> str:
@@ -65,7 +67,7 @@ def _simulate(user: User, modules: list, rng: random.Random, drive: float,
     (0..1) sets how likely the learner is to keep going.
     """
     now = utcnow()
-    start = now - timedelta(days=rng.randint(20, 75))
+    start = now - timedelta(days=rng.randint(8, 50))
     clock = start
     for index, (module, lessons, quiz) in enumerate(modules):
         if plan is not None:
@@ -78,7 +80,7 @@ def _simulate(user: User, modules: list, rng: random.Random, drive: float,
         else:
             share = 1.0 if rng.random() < 0.75 else rng.random()
         for lesson in lessons[: max(1, round(len(lessons) * share))]:
-            clock += timedelta(hours=rng.randint(2, 40))
+            clock += timedelta(hours=rng.randint(2, 30))
             row = progress_service.record_lesson_view(user.id, lesson.id)
             row.started_at = min(clock, now)
             row.completed_at = min(clock + timedelta(minutes=lesson.minutes or 20), now)
@@ -129,6 +131,8 @@ def seed_demo(seed: int) -> None:
         )
         if done or extra:
             _simulate(user, modules, rng, 1.0, plan=(done, extra))
+        if role == ROLE_COORDINATOR:
+            user.scope = [municipalities[key] for key in COORDINATOR_SCOPE]
     area_list = list(areas.values())
     count = 0
     for mkey, how_many, women_share, drive in DEMO_MUNICIPALITIES:

@@ -34,11 +34,17 @@ def test_four_people_in_a_cell_are_suppressed_five_are_not():
     assert cells["woman"].suppressed
 
 
-def test_secondary_suppression_picks_the_smallest_other_cell():
-    cells = suppress_row({"woman": 20, "man": 12, "nonbinary": 2, "undisclosed": 6}, POLICY)
-    assert cells["nonbinary"].suppressed
-    assert cells["undisclosed"].suppressed
-    assert cells["woman"].value == 20 and cells["man"].value == 12
+def test_secondary_suppression_prefers_another_declared_category():
+    result = balance({"woman": 20, "man": 12, "nonbinary": 2, "undisclosed": 6}, POLICY)
+    assert result.cells["nonbinary"].suppressed and result.cells["man"].suppressed
+    assert result.cells["woman"].value == 20 and result.cells["undisclosed"].value == 6
+    assert result.women_share == pytest.approx(58.82, abs=0.01), "share safe: two declared cells hidden together"
+
+
+def test_a_small_undisclosed_cell_hides_the_share():
+    result = balance({"woman": 20, "man": 12, "nonbinary": 0, "undisclosed": 2}, POLICY)
+    assert result.cells["undisclosed"].suppressed and result.cells["man"].suppressed
+    assert result.women_share is None, "the share would give declared, hence undisclosed = total - declared"
 
 
 def test_no_suppression_when_every_cell_is_large_or_zero():
@@ -63,9 +69,10 @@ def test_share_hidden_when_too_few_declared():
 
 
 def test_share_hidden_when_it_would_reveal_one_hidden_declared_cell():
-    # nonbinary (2) and undisclosed (1, the secondary) hidden: share + woman + man would give nonbinary
+    # nonbinary (2) and undisclosed (1) hidden: share + woman + man would give nonbinary
     result = balance({"woman": 16, "man": 12, "nonbinary": 2, "undisclosed": 1}, POLICY)
     assert result.cells["nonbinary"].suppressed and result.cells["undisclosed"].suppressed
+    assert result.cells["man"].value == 12
     assert result.women_share is None and result.share_suppressed
 
 

@@ -114,3 +114,22 @@ def settings():
         flash(_("Preferencias guardadas."), "success")
         return redirect(url_for("auth.settings"))
     return render_template("auth/settings.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a link given by the programme's coordination (single use, 72 hours)."""
+    from app.auth.forms import ResetPasswordForm
+    from app.services.admin import reset_password as do_reset
+    from app.services.admin import user_for_reset
+
+    user = user_for_reset(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        do_reset(user, form.password.data)
+        db.session.commit()
+        flash(_("Su nueva contraseña quedó guardada. Ya puede iniciar sesión."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, user=user)

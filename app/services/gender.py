@@ -6,10 +6,12 @@ Rules (one place for all of them):
 - Parity band: a share inside [low, high] (both ends included) is within parity; otherwise the group
   is flagged as below or above.
 - Suppression: a cell counting from 1 to (minimum group size - 1) people is hidden. When only one cell
-  of a row is hidden, the smallest other non-zero cell is hidden too, so the hidden one cannot be
-  recovered by subtracting from the total. Women's share (and so the parity flag) is hidden when fewer
-  than the minimum declared a gender, or when exactly one declared category is hidden (with the share
-  and the visible cells, it could be worked out). Zeros are shown: they identify no one.
+  of a row is hidden, a second one is hidden too (the smallest other non-zero declared category when
+  the first was a declared one, else the smallest other cell), so the hidden one cannot be recovered
+  by subtracting from the total. Women's share reveals how many declared (women / share), so it (and
+  the parity flag) is shown only when that cannot uncover a hidden cell: at least the minimum declared,
+  'prefer not to say' is not hidden, and hidden declared categories are not exactly one. Zeros are
+  shown: they identify no one.
 - Anything derived from a hidden count (a rate, an average) is hidden as well.
 """
 from __future__ import annotations
@@ -90,13 +92,33 @@ def is_small(count: int, policy: Policy) -> bool:
     return 0 < count < policy.min_group
 
 
+def _hidden_cells(counts: dict[str, int], policy: Policy) -> set[str]:
+    """Small cells, plus the cells needed so that no hidden one can be recovered by subtraction."""
+    hidden = {c for c in CATEGORIES if is_small(counts.get(c, 0), policy)}
+
+    def smallest(pool):
+        options = [c for c in pool if c not in hidden and counts.get(c, 0) > 0]
+        return min(options, key=lambda c: (counts[c], CATEGORIES.index(c))) if options else None
+
+    if len(hidden) == 1:
+        # Prefer hiding a second declared category: women's share then stays safe to show.
+        (only,) = hidden
+        extra = smallest(DECLARED) if only in DECLARED else None
+        extra = extra or smallest(CATEGORIES)
+        if extra:
+            hidden.add(extra)
+    return hidden
+
+
+def share_is_safe(counts: dict[str, int], hidden: set[str], policy: Policy) -> bool:
+    """Women's share gives the number who declared; it must not let a hidden cell be worked out."""
+    declared = sum(counts.get(c, 0) for c in DECLARED)
+    return declared >= policy.min_group and UNDISCLOSED not in hidden and len(hidden & set(DECLARED)) != 1
+
+
 def suppress_row(counts: dict[str, int], policy: Policy) -> dict[str, Cell]:
     """Hide small cells of a row, plus one more when a single hidden cell could be recovered."""
-    hidden = {c for c in CATEGORIES if is_small(counts.get(c, 0), policy)}
-    if len(hidden) == 1:
-        others = [c for c in CATEGORIES if c not in hidden and counts.get(c, 0) > 0]
-        if others:
-            hidden.add(min(others, key=lambda c: (counts.get(c, 0), CATEGORIES.index(c))))
+    hidden = _hidden_cells(counts, policy)
     return {c: Cell(None, True) if c in hidden else Cell(counts.get(c, 0)) for c in CATEGORIES}
 
 
@@ -105,13 +127,13 @@ def balance(counts: dict[str, int], policy: Policy) -> Balance:
     counts = {c: int(counts.get(c, 0) or 0) for c in CATEGORIES}
     total = sum(counts.values())
     declared = sum(counts[c] for c in DECLARED)
-    cells = suppress_row(counts, policy)
-    hidden_declared = sum(cells[c].suppressed for c in DECLARED)
-    share_hidden = declared < policy.min_group or hidden_declared == 1
-    share = None if share_hidden else women_share(counts)
+    hidden = _hidden_cells(counts, policy)
+    cells = {c: Cell(None, True) if c in hidden else Cell(counts[c]) for c in CATEGORIES}
+    safe = share_is_safe(counts, hidden, policy)
+    share = women_share(counts) if safe else None
     return Balance(
         total=Cell(total), cells=cells, declared=declared, women_share=share,
-        parity=parity_status(share, policy), share_suppressed=share_hidden and declared > 0, raw=counts,
+        parity=parity_status(share, policy), share_suppressed=not safe and declared > 0, raw=counts,
     )
 
 

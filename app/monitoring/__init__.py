@@ -1,0 +1,6 @@
+"""Monitoring: progress and gender balance by municipality, module and area, with exports."""
+from flask import Blueprint
+
+bp = Blueprint("monitoring", __name__)
+
+from app.monitoring import routes  # noqa: E402,F401

@@ -1,0 +1,85 @@
+"""CSV and XLSX exports of monitoring tables, with the same cells (and suppression) as the page."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from flask import Response
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from app.models import utcnow
+from app.monitoring.tables import PARITY_LABELS, Hidden, Table
+
+
+def _value(value, kind: str):
+    """A cell as written to a file: numbers stay numbers, hidden cells say '<k'."""
+    if isinstance(value, Hidden):
+        return str(value)
+    if value is None:
+        return ""
+    if kind == "parity":
+        return str(PARITY_LABELS.get(value, ""))
+    if kind in ("pct", "score"):
+        return round(float(value), 1)
+    return value
+
+
+def _meta_lines(title: str, context: list[str]) -> list[list[str]]:
+    now = utcnow()
+    return [
+        [title],
+        [_("Extraído el %(date)s", date=format_datetime(now, "long"))],
+        *[[line] for line in context if line],
+    ]
+
+
+def _filename(title: str, ext: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower().encode("ascii", "ignore").decode()).strip("-") or "export"
+    return f"migraciudades-{slug}-{utcnow():%Y%m%d}.{ext}"
+
+
+def export(table: Table, fmt: str, context: list[str]) -> Response:
+    """The table as a CSV or XLSX download, headed by its title, extraction date, scope and filters."""
+    meta = _meta_lines(table.title, [*context, table.note])
+    header = [c.label for c in table.columns]
+    rows = [[_value(row.get(c.key), c.kind) for c in table.columns] for row in table.rows]
+    if fmt == "xlsx":
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = re.sub(r"[\[\]\*\?/\\:]", "", table.title)[:31] or "Datos"
+        for line in meta:
+            sheet.append(line)
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append([])
+        sheet.append(header)
+        header_row = sheet.max_row
+        for cell in sheet[header_row]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+        for index, column in enumerate(table.columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(45, len(column.label) + 2))
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return Response(
+            buffer.getvalue(),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{_filename(table.title, "xlsx")}"'},
+        )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(meta)
+    writer.writerow([])
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        "\ufeff" + buffer.getvalue(),  # BOM so spreadsheet programs read the accents right
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(table.title, "csv")}"'},
+    )

@@ -1,0 +1,23 @@
+"""Filter form for the monitoring pages (GET, so filtered pages can be bookmarked and shared)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
+
+
+class FilterForm(FlaskForm):
+    """Province, government area and registration dates."""
+
+    class Meta:
+        csrf = False  # read-only GET form
+
+    province = SelectField(_l("Provincia"), validators=[Optional()])
+    area = SelectField(_l("Área de gobierno"), validators=[Optional()])
+    registered_from = DateField(_l("Inscriptas/os desde"), validators=[Optional()],
+                                description=_l("Fecha de inscripción en la plataforma."))
+    registered_to = DateField(_l("Hasta"), validators=[Optional()])
+    q = StringField(_l("Buscar por nombre o correo"), validators=[Optional()])
+
+    def validate_registered_to(self, field):
+        if field.data and self.registered_from.data and field.data < self.registered_from.data:
+            raise ValidationError(_l("La fecha final debe ser igual o posterior a la inicial."))

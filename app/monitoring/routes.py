@@ -1,0 +1,252 @@
+"""Monitoring pages. Every view resolves the viewer's scope first and passes it to the services."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.extensions import db
+from app.i18n import tr
+from app.models import Area, Module, Municipality, Quiz, QuizAttempt, User
+from app.monitoring import bp
+from app.monitoring import tables as T
+from app.monitoring.export import export
+from app.monitoring.forms import FilterForm
+from app.services import gender as gender_service
+from app.services import monitoring as M
+from app.services import progress as progress_service
+from app.services.scope import can_monitor, can_see_people, in_scope, visible_municipality_ids
+
+LEVELS = ("programme", "municipality", "module", "area")
+PER_PAGE = 25
+
+
+def monitor_required(view):
+    """Coordinators, IOM officers and focal points only."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not can_monitor(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _policy() -> gender_service.Policy:
+    return gender_service.Policy.from_config(current_app.config)
+
+
+def _scope() -> set[int] | None:
+    return visible_municipality_ids(current_user)
+
+
+def _filter_form(scope_ids):
+    form = FilterForm(request.args)
+    form.province.choices = [("", _("Todas"))] + [(p, p) for p in M.provinces(scope_ids)]
+    areas = db.session.scalars(select(Area).where(Area.active).order_by(Area.position))
+    form.area.choices = [("", _("Todas"))] + [(str(a.id), tr(a.name)) for a in areas]
+    valid = form.validate()
+    filters = M.Filters(
+        province=form.province.data or None,
+        area_id=int(form.area.data) if valid and form.area.data and form.area.data.isdigit() else None,
+        registered_from=form.registered_from.data if valid else None,
+        registered_to=form.registered_to.data if valid else None,
+    )
+    return form, filters
+
+
+def _context_lines(filters: M.Filters, scope_ids) -> list[str]:
+    """Scope and filters, written at the top of every export."""
+    if scope_ids is None:
+        lines = [_("Alcance: todos los municipios")]
+    else:
+        names = db.session.scalars(select(Municipality.name).where(Municipality.id.in_(sorted(scope_ids) or [0]))
+                                   .order_by(Municipality.name))
+        lines = [_("Alcance: %(names)s", names=", ".join(names) or _("ningún municipio"))]
+    if filters.province:
+        lines.append(_("Provincia: %(p)s", p=filters.province))
+    if filters.area_id:
+        area = db.session.get(Area, filters.area_id)
+        lines.append(_("Área: %(a)s", a=tr(area.name) if area else filters.area_id))
+    if filters.registered_from or filters.registered_to:
+        lines.append(_("Inscripción: %(a)s – %(b)s", a=filters.registered_from or "…", b=filters.registered_to or "…"))
+    return lines
+
+
+def _maybe_export(tables: list, filters: M.Filters, scope_ids):
+    """Answer ?format=csv|xlsx&table=ID with that table's download; None otherwise."""
+    fmt = request.args.get("format")
+    if fmt not in ("csv", "xlsx"):
+        return None
+    wanted = request.args.get("table", tables[0].id)
+    table = next((t for t in tables if t.id == wanted), None)
+    if table is None:
+        abort(404)
+    return export(table, fmt, _context_lines(filters, scope_ids))
+
+
+def _sorted(table: T.Table, key: str | None, descending: bool) -> None:
+    column = next((c for c in table.columns if c.key == key), None)
+    if column is None:
+        return
+
+    def sort_key(row):
+        value = row.get(column.key)
+        if isinstance(value, T.Hidden) or value is None:
+            return (1, 0) if column.numeric else (1, "")
+        return (0, -value if descending and column.numeric else value) if column.numeric else (0, str(value).lower())
+    table.rows.sort(key=sort_key, reverse=descending and not column.numeric)
+
+
+def _municipality_or_404(municipality_id: int, scope_ids) -> Municipality:
+    municipality = db.session.get(Municipality, municipality_id)
+    if municipality is None or not in_scope(scope_ids, municipality.id):
+        abort(404)
+    return municipality
+
+
+@bp.route("/")
+@monitor_required
+def overview():
+    """Programme overview: one row per municipality in scope, filterable and sortable."""
+    scope_ids = _scope()
+    form, filters = _filter_form(scope_ids)
+    policy = _policy()
+    n_modules = M.module_count()
+    table = T.overview_table(M.overview(scope_ids, filters), n_modules, policy)
+    sort, descending = request.args.get("sort", "name"), request.args.get("dir") == "desc"
+    _sorted(table, sort, descending)
+    table.links = {i: url_for("monitoring.municipality", municipality_id=row["id"]) for i, row in enumerate(table.rows)}
+    response = _maybe_export([table], filters, scope_ids)
+    if response is not None:
+        return response
+    programme = M.gender_outcomes(scope_ids, filters, "programme")
+    programme_balance = gender_service.balance(programme[0].enrolled, policy) if programme else None
+    return render_template(
+        "monitoring/overview.html", form=form, table=table, sort=sort, descending=descending,
+        programme_balance=programme_balance, policy=policy, filters=filters,
+    )
+
+
+@bp.route("/municipalities/<int:municipality_id>")
+@monitor_required
+def municipality(municipality_id: int):
+    """One municipality: per module, per area, funnel, gender balance and (for staff) the officials."""
+    scope_ids = _scope()
+    municipality = _municipality_or_404(municipality_id, scope_ids)
+    form, filters = _filter_form(scope_ids)
+    filters = M.Filters(**{**filters.__dict__, "municipality_id": municipality.id})
+    policy = _policy()
+    n_modules = M.module_count()
+    funnel = M.funnel(scope_ids, filters)
+    modules = T.module_table(M.by_module(scope_ids, filters), policy)
+    areas = T.area_table(M.by_area(scope_ids, filters), policy, n_modules)
+    funnel_table = T.funnel_table(funnel)
+    show_people = can_see_people(current_user)
+    people_table, total, page = None, 0, max(request.args.get("page", 1, type=int), 1)
+    if show_people:
+        items, total = M.official_list(scope_ids, filters, search=form.q.data or "", page=page, per_page=PER_PAGE)
+        area_names = {a.id: tr(a.name) for a in db.session.scalars(select(Area))}
+        people_table = T.Table("officials", _("Funcionarias y funcionarios"), [
+            T.Column("name", _("Nombre"), "text", numeric=False),
+            T.Column("email", _("Correo"), "text", numeric=False),
+            T.Column("area", _("Área"), "text", numeric=False),
+            T.Column("started", _("Módulos empezados")),
+            T.Column("completed", _("Módulos completados")),
+            T.Column("avg_score", _("Puntaje promedio"), "score"),
+            T.Column("last_seen", _("Última actividad"), "date", numeric=False),
+        ])
+        for index, item in enumerate(items):
+            people_table.rows.append({
+                "name": item.name + (" · " + _("punto focal") if item.is_focal_point else ""), "email": item.email,
+                "area": area_names.get(item.area_id, ""), "started": item.started, "completed": item.completed,
+                "avg_score": item.avg_score, "last_seen": item.last_seen_at,
+            })
+            people_table.links[index] = url_for("monitoring.official", user_id=item.id)
+        if request.args.get("format") and request.args.get("table") == "officials":
+            everyone, _total = M.official_list(scope_ids, filters, search=form.q.data or "", page=1, per_page=100000)
+            people_table.rows = [{
+                "name": i.name, "email": i.email, "area": area_names.get(i.area_id, ""), "started": i.started,
+                "completed": i.completed, "avg_score": i.avg_score,
+                "last_seen": i.last_seen_at.date().isoformat() if i.last_seen_at else "",
+            } for i in everyone]
+    tables = [modules, areas, funnel_table] + ([people_table] if people_table else [])
+    response = _maybe_export(tables, filters, scope_ids)
+    if response is not None:
+        return response
+    balance = gender_service.balance(
+        next(iter(M.gender_outcomes(scope_ids, filters, "programme")), M.GenderOutcome("all", "", {}, {}, {}, {}, {})).enrolled,
+        policy,
+    )
+    return render_template(
+        "monitoring/municipality.html", municipality=municipality, form=form, funnel=funnel,
+        funnel_table=funnel_table, modules=modules, areas=areas, people=people_table, total=total, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), balance=balance, policy=policy, n_modules=n_modules,
+    )
+
+
+@bp.route("/officials/<int:user_id>")
+@monitor_required
+def official(user_id: int):
+    """One official's progress and attempts (coordinators and IOM officers, within scope)."""
+    if not can_see_people(current_user):
+        abort(403)
+    person = db.session.get(User, user_id)
+    if person is None or not in_scope(_scope(), person.municipality_id):
+        abort(404)
+    progress = progress_service.learner_progress(person.id)
+    attempts = db.session.execute(
+        select(QuizAttempt, Module).join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
+        .where(QuizAttempt.user_id == person.id).order_by(Module.position, QuizAttempt.number)
+    ).all()
+    return render_template("monitoring/official.html", person=person, progress=progress, attempts=attempts)
+
+
+@bp.route("/modules/<int:module_id>")
+@monitor_required
+def module(module_id: int):
+    """One module: completion and pass rates, score distribution, attempts, most-missed questions."""
+    module = db.session.get(Module, module_id)
+    if module is None or not module.active:
+        abort(404)
+    scope_ids = _scope()
+    form, filters = _filter_form(scope_ids)
+    policy = _policy()
+    row = next((r for r in M.by_module(scope_ids, filters) if r.id == module.id), None)
+    summary = T.module_table([row] if row else [], policy, title=_("Resumen"))
+    scores = T.distribution_table(M.score_distribution(scope_ids, filters, module.id))
+    attempts = T.attempts_table(M.attempts_distribution(scope_ids, filters, module.id))
+    missed = T.missed_table(M.most_missed(scope_ids, filters, module.id))
+    response = _maybe_export([summary, scores, attempts, missed], filters, scope_ids)
+    if response is not None:
+        return response
+    modules = db.session.scalars(select(Module).where(Module.active).order_by(Module.position)).all()
+    return render_template(
+        "monitoring/module.html", module=module, modules=modules, form=form, row=row, summary=summary,
+        scores=scores, attempts=attempts, missed=missed, policy=policy,
+    )
+
+
+@bp.route("/gender")
+@monitor_required
+def gender():
+    """Gender outcomes at a chosen level: enrolment, completion, pass and score per category."""
+    scope_ids = _scope()
+    level = request.args.get("level", "programme")
+    if level not in LEVELS:
+        abort(404)
+    form, filters = _filter_form(scope_ids)
+    policy = _policy()
+    outcomes = M.gender_outcomes(scope_ids, filters, level)
+    tables = []
+    for outcome in outcomes:
+        title = _("Todo el programa") if level == "programme" else tr(outcome.label)
+        tables.append(T.gender_outcome_table(outcome, policy, level, title))
+    if request.args.get("format") and tables:
+        response = _maybe_export(tables, filters, scope_ids)
+        if response is not None:
+            return response
+    return render_template("monitoring/gender.html", form=form, tables=tables, level=level, levels=LEVELS, policy=policy)
