@@ -34,17 +34,10 @@ def test_four_people_in_a_cell_are_suppressed_five_are_not():
     assert cells["woman"].suppressed
 
 
-def test_secondary_suppression_prefers_another_declared_category():
-    result = balance({"woman": 20, "man": 12, "nonbinary": 2, "undisclosed": 6}, POLICY)
-    assert result.cells["nonbinary"].suppressed and result.cells["man"].suppressed
-    assert result.cells["woman"].value == 20 and result.cells["undisclosed"].value == 6
-    assert result.women_share == pytest.approx(58.82, abs=0.01), "share safe: two declared cells hidden together"
-
-
-def test_a_small_undisclosed_cell_hides_the_share():
-    result = balance({"woman": 20, "man": 12, "nonbinary": 0, "undisclosed": 2}, POLICY)
-    assert result.cells["undisclosed"].suppressed and result.cells["man"].suppressed
-    assert result.women_share is None, "the share would give declared, hence undisclosed = total - declared"
+def test_secondary_suppression_picks_the_smallest_other_cell():
+    cells = suppress_row({"woman": 20, "man": 12, "nonbinary": 2, "undisclosed": 6}, POLICY)
+    assert cells["nonbinary"].suppressed and cells["undisclosed"].suppressed
+    assert cells["woman"].value == 20 and cells["man"].value == 12
 
 
 def test_no_suppression_when_every_cell_is_large_or_zero():
@@ -63,23 +56,24 @@ def test_balance_flags_a_group_outside_the_band():
     assert result.women_share == 75.0 and result.parity == ABOVE and result.flagged
 
 
-def test_share_hidden_when_too_few_declared():
+def test_share_and_flag_hidden_when_too_few_declared():
     result = balance({"woman": 3, "man": 1, "undisclosed": 9}, POLICY)
     assert result.women_share is None and result.parity is None and result.share_suppressed
 
 
-def test_share_hidden_when_it_would_reveal_one_hidden_declared_cell():
-    # nonbinary (2) and undisclosed (1) hidden: share + woman + man would give nonbinary
+def test_exact_share_hidden_when_a_cell_is_hidden_but_the_flag_stays():
+    # with the total, 6/9 = 66.7 % would give women = 6 and men = 3
+    result = balance({"woman": 6, "man": 3, "nonbinary": 0, "undisclosed": 0}, POLICY)
+    assert result.cells["man"].suppressed and result.cells["woman"].suppressed
+    assert result.women_share is None and result.share_suppressed
+    assert result.parity == ABOVE and result.flagged
+
+
+def test_small_nonbinary_group_hides_the_exact_share_of_a_large_municipality():
     result = balance({"woman": 16, "man": 12, "nonbinary": 2, "undisclosed": 1}, POLICY)
     assert result.cells["nonbinary"].suppressed and result.cells["undisclosed"].suppressed
-    assert result.cells["man"].value == 12
-    assert result.women_share is None and result.share_suppressed
-
-
-def test_share_shown_when_two_declared_cells_are_hidden_together():
-    result = balance({"woman": 20, "man": 3, "nonbinary": 1, "undisclosed": 0}, POLICY)
-    assert result.cells["man"].suppressed and result.cells["nonbinary"].suppressed
-    assert result.women_share == pytest.approx(83.33, abs=0.01)
+    assert result.cells["man"].value == 12 and result.cells["woman"].value == 16
+    assert result.women_share is None and result.parity == WITHIN
 
 
 def test_derived_figures_are_hidden_with_their_counts():

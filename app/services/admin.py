@@ -27,12 +27,12 @@ class AdminError(Exception):
 
 
 def record(actor: User | None, action: str, *, target: User | None = None,
-           municipality_id: int | None = None, **details) -> AuditEvent:
+           municipality_id: int | None = None, details: dict | None = None) -> AuditEvent:
     """Append an audit event."""
     event = AuditEvent(
         actor_id=actor.id if actor else None, action=action, target_user_id=target.id if target else None,
         municipality_id=municipality_id if municipality_id is not None else (target.municipality_id if target else None),
-        details=details,
+        details=details or {},
     )
     db.session.add(event)
     return event
@@ -67,7 +67,7 @@ def update_profile(actor: User, user: User, *, role: str, municipality_id: int |
         changes["is_focal_point"] = [True, False]
     if changes:
         action = "role_changed" if "role" in changes else "profile_changed"
-        record(actor, action, target=user, **changes)
+        record(actor, action, target=user, details=changes)
     return bool(changes)
 
 
@@ -84,8 +84,8 @@ def set_scope(actor: User, user: User, *, all_municipalities: bool, municipality
         return False
     user.all_municipalities = all_municipalities
     user.scope = chosen
-    record(actor, "scope_changed", target=user, all_municipalities=[before[0], after[0]],
-           municipalities=[before[1], after[1]])
+    record(actor, "scope_changed", target=user,
+           details={"all_municipalities": [before[0], after[0]], "municipalities": [before[1], after[1]]})
     return True
 
 
@@ -105,7 +105,7 @@ def designate_focal_point(actor: User, municipality: Municipality, user: User | 
     if user is not None:
         user.is_focal_point = True
     record(actor, "focal_point_changed", target=user, municipality_id=municipality.id,
-           previous=[u.id for u in current], new=user.id if user else None)
+           details={"previous": [u.id for u in current], "new": user.id if user else None})
     return True
 
 
@@ -178,8 +178,8 @@ def save_municipality(actor: User, municipality: Municipality | None, *, name: s
         municipality = Municipality(key=key, name=name, province=province, country=country)
         db.session.add(municipality)
         db.session.flush()
-        record(actor, "municipality_created", municipality_id=municipality.id, name=name, province=province,
-               country=country)
+        record(actor, "municipality_created", municipality_id=municipality.id,
+               details={"name": name, "province": province, "country": country})
         return municipality
     changes = {}
     for field, value in (("name", name), ("province", province), ("country", country)):
@@ -187,5 +187,5 @@ def save_municipality(actor: User, municipality: Municipality | None, *, name: s
             changes[field] = [getattr(municipality, field), value]
             setattr(municipality, field, value)
     if changes:
-        record(actor, "municipality_updated", municipality_id=municipality.id, **changes)
+        record(actor, "municipality_updated", municipality_id=municipality.id, details=changes)
     return municipality

@@ -6,12 +6,12 @@ Rules (one place for all of them):
 - Parity band: a share inside [low, high] (both ends included) is within parity; otherwise the group
   is flagged as below or above.
 - Suppression: a cell counting from 1 to (minimum group size - 1) people is hidden. When only one cell
-  of a row is hidden, a second one is hidden too (the smallest other non-zero declared category when
-  the first was a declared one, else the smallest other cell), so the hidden one cannot be recovered
-  by subtracting from the total. Women's share reveals how many declared (women / share), so it (and
-  the parity flag) is shown only when that cannot uncover a hidden cell: at least the minimum declared,
-  'prefer not to say' is not hidden, and hidden declared categories are not exactly one. Zeros are
-  shown: they identify no one.
+  of a row is hidden, the smallest other non-zero cell is hidden too, so the hidden one cannot be
+  recovered by subtracting from the total. Zeros are shown: they identify no one.
+- The exact women's share is one more equation (women / declared) that, with the total, would let a
+  hidden cell be worked out, so it is shown only when no cell of the row is hidden. The parity flag
+  (within / below / above) only says on which side of the band the share falls, which identifies no
+  one, so it is shown whenever at least the minimum group size declared a gender.
 - Anything derived from a hidden count (a rate, an average) is hidden as well.
 """
 from __future__ import annotations
@@ -93,27 +93,13 @@ def is_small(count: int, policy: Policy) -> bool:
 
 
 def _hidden_cells(counts: dict[str, int], policy: Policy) -> set[str]:
-    """Small cells, plus the cells needed so that no hidden one can be recovered by subtraction."""
+    """Small cells, plus the smallest other non-zero cell when only one is small (no recovery by subtraction)."""
     hidden = {c for c in CATEGORIES if is_small(counts.get(c, 0), policy)}
-
-    def smallest(pool):
-        options = [c for c in pool if c not in hidden and counts.get(c, 0) > 0]
-        return min(options, key=lambda c: (counts[c], CATEGORIES.index(c))) if options else None
-
     if len(hidden) == 1:
-        # Prefer hiding a second declared category: women's share then stays safe to show.
-        (only,) = hidden
-        extra = smallest(DECLARED) if only in DECLARED else None
-        extra = extra or smallest(CATEGORIES)
-        if extra:
-            hidden.add(extra)
+        others = [c for c in CATEGORIES if c not in hidden and counts.get(c, 0) > 0]
+        if others:
+            hidden.add(min(others, key=lambda c: (counts[c], CATEGORIES.index(c))))
     return hidden
-
-
-def share_is_safe(counts: dict[str, int], hidden: set[str], policy: Policy) -> bool:
-    """Women's share gives the number who declared; it must not let a hidden cell be worked out."""
-    declared = sum(counts.get(c, 0) for c in DECLARED)
-    return declared >= policy.min_group and UNDISCLOSED not in hidden and len(hidden & set(DECLARED)) != 1
 
 
 def suppress_row(counts: dict[str, int], policy: Policy) -> dict[str, Cell]:
@@ -129,11 +115,13 @@ def balance(counts: dict[str, int], policy: Policy) -> Balance:
     declared = sum(counts[c] for c in DECLARED)
     hidden = _hidden_cells(counts, policy)
     cells = {c: Cell(None, True) if c in hidden else Cell(counts[c]) for c in CATEGORIES}
-    safe = share_is_safe(counts, hidden, policy)
-    share = women_share(counts) if safe else None
+    exact = women_share(counts)
+    big_enough = declared >= policy.min_group
+    share_visible = big_enough and not hidden
     return Balance(
-        total=Cell(total), cells=cells, declared=declared, women_share=share,
-        parity=parity_status(share, policy), share_suppressed=not safe and declared > 0, raw=counts,
+        total=Cell(total), cells=cells, declared=declared, women_share=exact if share_visible else None,
+        parity=parity_status(exact, policy) if big_enough else None,
+        share_suppressed=declared > 0 and not share_visible, raw=counts,
     )
 
 

@@ -152,7 +152,8 @@ def _genders(row) -> dict[str, int]:
 
 
 def _avg(total, n) -> float | None:
-    return round(float(total) / n, 1) if n else None
+    """An average from a sum and a count (PostgreSQL returns sums of counts as Decimal)."""
+    return round(float(total) / float(n), 1) if n else None
 
 
 # --------------------------------------------------------------------------- programme overview
@@ -251,7 +252,7 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
             *_gender_counts(case((um.c.started == 1, um.c.gender), else_=None)),
         )
         .select_from(Module).join(um, um.c.module_id == Module.id)
-        .group_by(Module.id, Module.title, Module.position).order_by(Module.position)
+        .group_by(Module.id).order_by(Module.position)
     )
     return [
         GroupRow(
@@ -282,7 +283,7 @@ def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
             *_gender_counts(stats.c.gender),
         )
         .select_from(Area).join(stats, stats.c.area_id == Area.id)
-        .group_by(Area.id, Area.name, Area.position).order_by(Area.position)
+        .group_by(Area.id).order_by(Area.position)
     )
     return [
         GroupRow(
@@ -416,7 +417,7 @@ def most_missed(scope_ids: set[int] | None, filters: Filters, module_id: int, li
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
         .join(people, people.c.id == QuizAttempt.user_id)
         .where(Quiz.module_id == module_id, QuizAttempt.status != ATTEMPT_OPEN)
-        .group_by(Question.id, Question.key, Question.text, Question.active)
+        .group_by(Question.id)
         .having(answered >= min_answers)
         .order_by((wrong * 1.0 / answered).desc(), Question.key)
         .limit(limit)
@@ -458,7 +459,7 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
                    func.sum(case((um.c.started == 1, um.c.best), else_=None)).label("best_sum"),
                    func.count(case((um.c.started == 1, um.c.best), else_=None)).label("best_n"))
             .join(um, um.c.module_id == Module.id)
-            .group_by(Module.id, Module.title, Module.position, um.c.gender)
+            .group_by(Module.id, um.c.gender)
             .order_by(Module.position)
         )
     else:
@@ -479,7 +480,7 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
             base.add_columns(*group, stats.c.gender, func.count(stats.c.user_id).label("enrolled"),
                              func.sum(completed).label("completed"), func.sum(passed).label("passed"),
                              func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"))
-            .group_by(*[g for g in group if level != "programme"], stats.c.gender)
+            .group_by(*([group[0].element] if level != "programme" else []), stats.c.gender)
         )
         if level != "programme":
             query = query.order_by(group[2])
