@@ -121,7 +121,7 @@ def test_attempts_past_the_limit_are_refused_with_a_message(client, make_user, l
         attempt_id = _start(client)
         client.post(f"/attempts/{attempt_id}", data={"action": "submit"})
     response = client.post("/modules/basico/quiz", follow_redirects=True)
-    assert "Ya usó los 3 intentos permitidos para este cuestionario." in response.get_data(as_text=True)
+    assert "Ya usó los 3 intentos permitidos para esta evaluación." in response.get_data(as_text=True)
     assert in_app(lambda: len(db.session.scalars(select(QuizAttempt)).all())) == 3
 
 

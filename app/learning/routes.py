@@ -1,6 +1,7 @@
 """Learning pages: thin views over app.services.progress and app.services.quiz."""
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,8 @@ from app.services import progress as progress_service
 from app.services import quiz as quiz_service
 
 QUIZ_MESSAGES = {
-    "limit": lambda quiz: _("Ya usó los %(n)s intentos permitidos para este cuestionario.", n=quiz.max_attempts),
+    "limit": lambda quiz: ngettext("Ya usó el único intento permitido para esta evaluación.",
+                                   "Ya usó los %(num)s intentos permitidos para esta evaluación.", quiz.max_attempts),
     "empty": lambda quiz: _("Este cuestionario todavía no tiene preguntas."),
     "closed": lambda quiz: _("Este intento ya fue enviado; no se puede cambiar."),
     "time_up": lambda quiz: _("Se terminó el tiempo: el intento se calificó con las respuestas guardadas a tiempo."),
