@@ -77,32 +77,8 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Iniciar sesión"))
 
 
-class PasswordForm(FlaskForm):
-    """Change of password, confirming the current one."""
-
-    current = PasswordField(_l("Contraseña actual"), validators=[DataRequired(_l("Escriba su contraseña actual."))])
-    password = PasswordField(
-        _l("Nueva contraseña"), description=_l("Al menos %(n)s caracteres.", n=PASSWORD_MIN),
-        validators=[DataRequired(_l("Elija una nueva contraseña.")),
-                    Length(min=PASSWORD_MIN, max=128, message=_l("La contraseña debe tener al menos %(n)s caracteres.", n=PASSWORD_MIN))],
-    )
-    password2 = PasswordField(
-        _l("Repita la nueva contraseña"),
-        validators=[DataRequired(_l("Repita la nueva contraseña.")), EqualTo("password", _l("Las contraseñas no coinciden."))],
-    )
-    submit = SubmitField(_l("Cambiar contraseña"))
-
-
-class SettingsForm(FlaskForm):
-    """Personal preferences: language and time zone."""
-
-    locale = SelectField(_l("Idioma"), choices=[("es", "Español"), ("en", "English"), ("pt", "Português")])
-    timezone = SelectField(_l("Zona horaria"), description=_l("Las fechas y horas se muestran en esta zona."))
-    submit = SubmitField(_l("Guardar preferencias"))
-
-
 class ResetPasswordForm(FlaskForm):
-    """A new password chosen from a reset link."""
+    """A new password, typed twice (from a reset link)."""
 
     password = PasswordField(
         _l("Nueva contraseña"), description=_l("Al menos %(n)s caracteres.", n=PASSWORD_MIN),
@@ -114,3 +90,19 @@ class ResetPasswordForm(FlaskForm):
         validators=[DataRequired(_l("Repita la nueva contraseña.")), EqualTo("password", _l("Las contraseñas no coinciden."))],
     )
     submit = SubmitField(_l("Guardar contraseña"))
+
+
+class PasswordForm(ResetPasswordForm):
+    """Change of password, confirming the current one."""
+
+    current = PasswordField(_l("Contraseña actual"), validators=[DataRequired(_l("Escriba su contraseña actual."))])
+    submit = SubmitField(_l("Cambiar contraseña"))
+
+
+class SettingsForm(FlaskForm):
+    """Personal preferences: language and time zone."""
+
+    locale = SelectField(_l("Idioma"), choices=[("es", "Español"), ("en", "English"), ("pt", "Português")])
+    timezone = SelectField(_l("Zona horaria"), description=_l("Las fechas y horas se muestran en esta zona."))
+    submit = SubmitField(_l("Guardar preferencias"))
+

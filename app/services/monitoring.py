@@ -237,6 +237,15 @@ class GroupRow:
     genders: dict
 
 
+def _group_row(row, label, avg_attempts: float | None) -> GroupRow:
+    return GroupRow(
+        id=row.id, label=label, people=int(row.people or 0), started=int(row.started or 0),
+        lessons_done=int(row.lessons_done or 0), passed=int(row.passed or 0), completed=int(row.completed or 0),
+        avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), avg_attempts=avg_attempts,
+        genders=_genders(row),
+    )
+
+
 def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
     """Per active module: started, lessons done, quiz passed, completed, average best score (one query)."""
     um = per_official_module(officials(scope_ids, filters))
@@ -254,15 +263,7 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
         .select_from(Module).join(um, um.c.module_id == Module.id)
         .group_by(Module.id).order_by(Module.position)
     )
-    return [
-        GroupRow(
-            id=row.id, label=row.title, people=row.people, started=int(row.started or 0),
-            lessons_done=int(row.lessons_done or 0), passed=int(row.passed or 0), completed=int(row.completed or 0),
-            avg_score=_avg(row.best_sum or 0, row.best_n), scored=int(row.best_n or 0),
-            avg_attempts=_avg(row.attempts or 0, row.attempted or 0), genders=_genders(row),
-        )
-        for row in db.session.execute(query)
-    ]
+    return [_group_row(row, row.title, _avg(row.attempts or 0, row.attempted or 0)) for row in db.session.execute(query)]
 
 
 def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
@@ -285,15 +286,7 @@ def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
         .select_from(Area).join(stats, stats.c.area_id == Area.id)
         .group_by(Area.id).order_by(Area.position)
     )
-    return [
-        GroupRow(
-            id=row.id, label=row.name, people=row.people, started=int(row.started or 0),
-            lessons_done=int(row.lessons_done or 0), passed=int(row.passed or 0), completed=int(row.completed or 0),
-            avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), avg_attempts=None,
-            genders=_genders(row),
-        )
-        for row in db.session.execute(query)
-    ]
+    return [_group_row(row, row.name, None) for row in db.session.execute(query)]
 
 
 @dataclass
