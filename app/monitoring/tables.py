@@ -25,12 +25,13 @@ PARITY_LABELS = {g.WITHIN: _l("Dentro de la banda"), g.BELOW: _l("Por debajo"), 
 
 @dataclass(frozen=True)
 class Hidden:
-    """A suppressed cell: shown as '<k' with an explanation."""
+    """A suppressed cell: a small count shows '<k'; a figure derived from one (share, rate, mean) 'hidden'."""
 
     min_group: int
+    derived: bool = False
 
     def __str__(self) -> str:
-        return f"<{self.min_group}"
+        return _("oculto") if self.derived else f"<{self.min_group}"
 
 
 @dataclass
@@ -72,7 +73,7 @@ def gender_cells(counts: dict, policy: g.Policy, prefix: str = "") -> dict:
     """Suppressed gender cells, share and parity flag for one row."""
     result = g.balance(counts, policy)
     cells = {f"{prefix}{key}": _cell(cell, policy) for key, cell in result.cells.items()}
-    cells[f"{prefix}share"] = Hidden(policy.min_group) if result.share_suppressed else result.women_share
+    cells[f"{prefix}share"] = Hidden(policy.min_group, True) if result.share_suppressed else result.women_share
     cells[f"{prefix}parity"] = result.parity
     return cells
 
@@ -248,10 +249,10 @@ def gender_outcome_table(outcome: GenderOutcome, policy: g.Policy, level: str, t
             "category": str(label),
             "enrolled": _cell(enrolled[key], policy),
             "completed": _cell(completed[key], policy),
-            "completion_rate": Hidden(policy.min_group) if (hidden_e or hidden_c) and e else (100.0 * c / e if e else None),
+            "completion_rate": Hidden(policy.min_group, True) if (hidden_e or hidden_c) and e else (100.0 * c / e if e else None),
             "passed": _cell(passed[key], policy),
-            "pass_rate": Hidden(policy.min_group) if (hidden_e or hidden_p) and e else (100.0 * p / e if e else None),
-            "avg_score": (Hidden(policy.min_group) if 0 < n_scored < policy.min_group
+            "pass_rate": Hidden(policy.min_group, True) if (hidden_e or hidden_p) and e else (100.0 * p / e if e else None),
+            "avg_score": (Hidden(policy.min_group, True) if 0 < n_scored < policy.min_group
                           else (outcome.best_sum.get(key, 0) / n_scored if n_scored else None)),
         })
     totals = {name: sum(getattr(outcome, name).values()) for name in ("enrolled", "completed", "passed")}
@@ -268,7 +269,7 @@ def gender_outcome_table(outcome: GenderOutcome, policy: g.Policy, level: str, t
     for name, label in (("enrolled", table.columns[1].label), ("completed", table.columns[2].label),
                         ("passed", table.columns[4].label)):
         result = g.balance(getattr(outcome, name), policy)
-        share_rows.append({"measure": label, "share": Hidden(policy.min_group) if result.share_suppressed else result.women_share,
+        share_rows.append({"measure": label, "share": Hidden(policy.min_group, True) if result.share_suppressed else result.women_share,
                            "parity": result.parity})
     table.shares = share_rows  # type: ignore[attr-defined]
     return table
