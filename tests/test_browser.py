@@ -1,0 +1,61 @@
+"""End-to-end in a real browser (Debian's chromium driven by Playwright): what only JavaScript does."""
+import os
+import shutil
+import threading
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.models import AttemptQuestion, QuizAttempt
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium package is not installed")
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(live_server):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_server, make_user, in_app):
+    user = make_user()
+    page.goto(f"{live_server}/auth/login")
+    page.fill("#email", user.email)
+    page.fill("#password", user.password)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server}/modules/basico")
+    page.click("#quiz button[type=submit]")
+    page.wait_for_url("**/attempts/*")
+    first = page.locator("fieldset.question").first
+    first.locator("input[type=radio], input[type=checkbox]").first.check()
+    page.wait_for_function(
+        "(s => s.textContent.trim() === s.dataset.saved)(document.getElementById('save-status'))")
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+
+    def saved():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        return [item.selected for item in db.session.scalars(
+            select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position))]
+    selections = in_app(saved)
+    assert selections[0] and not any(selections[1:]), "only the clicked answer was stored"
+    page.reload()
+    assert page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first.is_checked()
