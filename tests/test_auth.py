@@ -1,4 +1,5 @@
 """Registration, login, logout, password change and the login rate limit."""
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -122,3 +123,28 @@ def test_forms_are_protected_by_csrf(make_app):
     response = client.post("/auth/login", data={"email": "x@example.org", "password": "whatever"})
     assert response.status_code == 400
     assert "no se guardó ningún cambio" in response.get_data(as_text=True)
+
+
+def test_login_limit_is_kept_in_redis_when_configured(make_user, make_app):
+    """With REDIS_URL the counts live in Redis, so every worker and host shares one limit."""
+    import redis
+
+    from app.extensions import limiter
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    client.flushdb()
+    user = make_user()
+    limited = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
+                       RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    try:
+        web = limited.test_client()
+        codes = [web.post("/auth/login", data={"email": user.email, "password": "mal"}).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        assert any(b"login" in key for key in client.keys("*")), "the counter is stored in Redis"
+    finally:
+        limiter.enabled = False
+        client.flushdb()
