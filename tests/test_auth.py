@@ -148,3 +148,20 @@ def test_login_limit_is_kept_in_redis_when_configured(make_user, make_app):
     finally:
         limiter.enabled = False
         client.flushdb()
+
+
+def test_users_create_command_makes_the_first_iom_officer(app, content, in_app):
+    from app.models import User as Account
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "Jefa@IOM.int", "--name", "Jefa OIM",
+                                 "--role", "iom_officer", "--password", "una-clave-muy-larga"])
+    assert result.exit_code == 0, result.output
+    user = in_app(lambda: db.session.scalar(select(Account).where(Account.email == "jefa@iom.int")))
+    assert user.role == "iom_officer" and user.check_password("una-clave-muy-larga")
+    again = runner.invoke(args=["users", "create", "--email", "jefa@iom.int", "--name", "Otra",
+                                "--password", "una-clave-muy-larga"])
+    assert again.exit_code != 0 and "email_taken" in again.output
+    unknown = runner.invoke(args=["users", "create", "--email", "x@iom.int", "--name", "X", "--municipality", "atlantis",
+                                  "--password", "una-clave-muy-larga"])
+    assert unknown.exit_code != 0 and "atlantis" in unknown.output

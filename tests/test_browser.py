@@ -59,3 +59,23 @@ def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_se
     assert selections[0] and not any(selections[1:]), "only the clicked answer was stored"
     page.reload()
     assert page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first.is_checked()
+
+
+def test_submitting_with_unanswered_questions_asks_first(page, live_server, make_user, in_app):
+    user = make_user()
+    page.goto(f"{live_server}/auth/login")
+    page.fill("#email", user.email)
+    page.fill("#password", user.password)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server}/modules/basico")
+    page.click("#quiz button[type=submit]")
+    page.wait_for_url("**/attempts/*")
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("button[value=submit]")
+    page.wait_for_timeout(300)
+    assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open", "cancelled: nothing sent"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button[value=submit]")
+    page.wait_for_selector(".result-panel")
+    assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "submitted"

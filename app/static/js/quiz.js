@@ -27,6 +27,19 @@
       .catch(function () { status.textContent = status.getAttribute("data-failed"); });
   }
 
+  // Before submitting, warn when some questions are still unanswered (they count as wrong).
+  form.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    if (!submitter || submitter.value !== "submit") { return; }
+    var unanswered = Array.prototype.filter.call(form.querySelectorAll("fieldset.question"), function (fieldset) {
+      return !fieldset.querySelector("input:checked");
+    });
+    if (unanswered.length && !window.confirm(form.getAttribute("data-confirm-unanswered"))) {
+      event.preventDefault();
+      unanswered[0].scrollIntoView();
+    }
+  });
+
   form.addEventListener("change", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 600);
