@@ -47,8 +47,8 @@ def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_se
     page.wait_for_url("**/attempts/*")
     first = page.locator("fieldset.question").first
     first.locator("input[type=radio], input[type=checkbox]").first.check()
-    page.wait_for_function(
-        "(s => s.textContent.trim() === s.dataset.saved)(document.getElementById('save-status'))")
+    status = page.locator("#save-status")
+    playwright.expect(status).to_have_text(status.get_attribute("data-saved"))
     attempt_id = int(page.url.rsplit("/", 1)[1])
 
     def saved():

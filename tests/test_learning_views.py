@@ -165,3 +165,10 @@ def test_landing_page_explains_the_programme(client):
     html = client.get("/").get_data(as_text=True)
     assert "MigraCiudades" in html and "Organización Internacional para las Migraciones" in html
     assert 'lang="es"' in html and 'href="#main"' in html
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
