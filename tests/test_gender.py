@@ -31,7 +31,8 @@ def test_four_people_in_a_cell_are_suppressed_five_are_not():
     assert cells["man"].suppressed and cells["man"].value is None
     assert cells["nonbinary"].value == 0 and not cells["nonbinary"].suppressed
     # man alone hidden would be total - woman: so the smallest other non-zero cell goes too
-    assert cells["woman"].suppressed
+    assert cells["woman"].suppressed and cells["woman"].complementary
+    assert not cells["man"].complementary, "the small cell itself is the primary one"
 
 
 def test_secondary_suppression_picks_the_smallest_other_cell():

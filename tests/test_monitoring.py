@@ -125,11 +125,14 @@ def test_small_cells_are_suppressed_in_page_and_export_alike(client, login, peop
     header = rows[header_index]
     cordoba = next(r for r in rows[header_index + 1:] if r and r[0] == "Córdoba")
     assert cordoba[header.index("Varones")] == "<5"
-    assert cordoba[header.index("Mujeres")] == "<5", "hidden too, or men = total - women"
+    assert cordoba[header.index("Mujeres")] == "oculto", "hidden too, or men = total - women (but not small)"
     assert cordoba[header.index("Mujeres (%)")] == "oculto", "the exact share would reveal both"
     assert cordoba[header.index("Paridad")] == "Por encima", "6 of 9 is above the band: the flag names no one"
     rosario = next(r for r in rows[header_index + 1:] if r and r[0] == "Rosario")
     assert rosario[header.index("Mujeres")] == "<5"
+    total = rows[-1]
+    assert total[0] == "Total" and total[header.index("Inscriptas/os")] == "12"
+    assert total[header.index("Varones")] == "<5" and total[header.index("Mujeres")] == "oculto"
     assert rosario[header.index("Paridad")] == "", "too few declared for a flag"
 
 

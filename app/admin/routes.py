@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm, FocalPointForm, MunicipalityForm, ProfileForm, ScopeForm
@@ -72,7 +73,8 @@ def users():
     search = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     municipality_id = request.args.get("municipality", type=int)
-    query = select(User).outerjoin(Municipality, Municipality.id == User.municipality_id).order_by(User.name, User.id)
+    query = (select(User).outerjoin(Municipality, Municipality.id == User.municipality_id)
+             .options(joinedload(User.municipality)).order_by(User.name, User.id))
     if current_user.role != ROLE_IOM:
         query = query.where(User.role == ROLE_OFFICIAL, scope_clause(User.municipality_id, scope_ids))
     elif role in (ROLE_OFFICIAL, ROLE_COORDINATOR, ROLE_IOM):

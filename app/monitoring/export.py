@@ -47,7 +47,8 @@ def export(table: Table, fmt: str, context: list[str]) -> Response:
     """The table as a CSV or XLSX download, headed by its title, extraction date, scope and filters."""
     meta = _meta_lines(table.title, [*context, table.note])
     header = [c.label for c in table.columns]
-    rows = [[_value(row.get(c.key), c.kind) for c in table.columns] for row in table.rows]
+    rows = [[_value(row.get(c.key), c.kind) for c in table.columns]
+            for row in table.rows + ([table.footer] if table.footer else [])]
     if fmt == "xlsx":
         workbook = Workbook()
         sheet = workbook.active

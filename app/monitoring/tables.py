@@ -50,6 +50,7 @@ class Table:
     rows: list[dict] = field(default_factory=list)
     note: str = ""
     links: dict = field(default_factory=dict)  # row index -> url for the first column
+    footer: dict | None = None  # a totals row, shown last and never sorted
 
     def pairs(self, label_key: str, value_key: str) -> list[tuple]:
         """(label, value) pairs of two columns, for a chart."""
@@ -57,7 +58,8 @@ class Table:
 
 
 def _cell(cell: g.Cell, policy: g.Policy):
-    return Hidden(policy.min_group) if cell.suppressed else cell.value
+    """A count cell: small ones read '<k', the ones hidden only to protect them read 'hidden'."""
+    return Hidden(policy.min_group, cell.complementary) if cell.suppressed else cell.value
 
 
 def gender_columns(prefix: str = "") -> list[Column]:
@@ -111,6 +113,16 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: g.Policy
             "active": row.active, "modules_completed": row.modules_completed, "all_modules": row.all_modules,
             "avg_score": row.avg_score, **gender_cells(row.genders, policy),
         })
+    if len(rows) > 1:
+        scored = sum(r.scored for r in rows)
+        genders = {key: sum(r.genders.get(key, 0) for r in rows) for key in g.CATEGORIES}
+        table.footer = {
+            "name": _("Total"), "province": "", "registered": sum(r.registered for r in rows),
+            "active": sum(r.active for r in rows), "modules_completed": sum(r.modules_completed for r in rows),
+            "all_modules": sum(r.all_modules for r in rows),
+            "avg_score": round(sum(r.best_sum for r in rows) / scored, 1) if scored else None,
+            **gender_cells(genders, policy),
+        }
     return table
 
 

@@ -45,10 +45,12 @@ class Policy:
 
 @dataclass(frozen=True)
 class Cell:
-    """A count that may be hidden. `value` is None when suppressed."""
+    """A count that may be hidden. `value` is None when suppressed; `complementary` when it is hidden
+    only so that a small cell cannot be recovered (it is not itself small)."""
 
     value: int | None
     suppressed: bool = False
+    complementary: bool = False
 
 
 @dataclass
@@ -102,10 +104,16 @@ def _hidden_cells(counts: dict[str, int], policy: Policy) -> set[str]:
     return hidden
 
 
+def _cells(counts: dict[str, int], hidden: set[str], policy: Policy) -> dict[str, Cell]:
+    return {
+        c: Cell(None, True, not is_small(counts.get(c, 0), policy)) if c in hidden else Cell(counts.get(c, 0))
+        for c in CATEGORIES
+    }
+
+
 def suppress_row(counts: dict[str, int], policy: Policy) -> dict[str, Cell]:
     """Hide small cells of a row, plus one more when a single hidden cell could be recovered."""
-    hidden = _hidden_cells(counts, policy)
-    return {c: Cell(None, True) if c in hidden else Cell(counts.get(c, 0)) for c in CATEGORIES}
+    return _cells(counts, _hidden_cells(counts, policy), policy)
 
 
 def balance(counts: dict[str, int], policy: Policy) -> Balance:
@@ -114,7 +122,7 @@ def balance(counts: dict[str, int], policy: Policy) -> Balance:
     total = sum(counts.values())
     declared = sum(counts[c] for c in DECLARED)
     hidden = _hidden_cells(counts, policy)
-    cells = {c: Cell(None, True) if c in hidden else Cell(counts[c]) for c in CATEGORIES}
+    cells = _cells(counts, hidden, policy)
     exact = women_share(counts)
     big_enough = declared >= policy.min_group
     share_visible = big_enough and not hidden

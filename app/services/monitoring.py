@@ -173,6 +173,7 @@ class MunicipalityRow:
     avg_score: float | None
     scored: int
     genders: dict
+    best_sum: float = 0.0
 
 
 def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None = None) -> list[MunicipalityRow]:
@@ -212,6 +213,7 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
             active=int(row.active or 0), modules_completed=int(row.modules_completed or 0),
             all_modules=int(row.all_modules or 0) if n_modules else 0,
             avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), genders=_genders(row),
+            best_sum=float(row.best_sum or 0),
         )
         for row in db.session.execute(query)
     ]
