@@ -36,8 +36,8 @@ def page(live_server):
         browser.close()
 
 
-def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_server, make_user, in_app):
-    user = make_user()
+def _open_quiz(page, live_server, user) -> int:
+    """Sign in, start the basic module's quiz and return the attempt id."""
     page.goto(f"{live_server}/auth/login")
     page.fill("#email", user.email)
     page.fill("#password", user.password)
@@ -45,11 +45,15 @@ def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_se
     page.goto(f"{live_server}/modules/basico")
     page.click("#quiz button[type=submit]")
     page.wait_for_url("**/attempts/*")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_server, make_user, in_app):
+    attempt_id = _open_quiz(page, live_server, make_user())
     first = page.locator("fieldset.question").first
     first.locator("input[type=radio], input[type=checkbox]").first.check()
     status = page.locator("#save-status")
     playwright.expect(status).to_have_text(status.get_attribute("data-saved"))
-    attempt_id = int(page.url.rsplit("/", 1)[1])
 
     def saved():
         attempt = db.session.get(QuizAttempt, attempt_id)
@@ -62,15 +66,7 @@ def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_se
 
 
 def test_submitting_with_unanswered_questions_asks_first(page, live_server, make_user, in_app):
-    user = make_user()
-    page.goto(f"{live_server}/auth/login")
-    page.fill("#email", user.email)
-    page.fill("#password", user.password)
-    page.click("main button[type=submit]")
-    page.goto(f"{live_server}/modules/basico")
-    page.click("#quiz button[type=submit]")
-    page.wait_for_url("**/attempts/*")
-    attempt_id = int(page.url.rsplit("/", 1)[1])
+    attempt_id = _open_quiz(page, live_server, make_user())
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.click("button[value=submit]")
     page.wait_for_timeout(300)
