@@ -1,4 +1,4 @@
-"""Reading, validating and synchronising the content/ folder (modules, lessons, quizzes, lists).
+"""The training modules and reference lists: reading content/ into a bundle and syncing it.
 
 `load_content(path)` reads and validates everything and returns a bundle plus a report of errors and
 warnings, each with file and line; it never touches the database. `sync_content(bundle)` writes a
@@ -13,17 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import markdown
-import nh3
 import yaml
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Area, Choice, Lesson, Module, Municipality, Question, Quiz
+from app.services.content.common import (
+    LANGUAGES,
+    SOURCE,
+    Checker,
+    LineLoader,
+    Report,
+    line_of,
+    read_yaml,
+    rel_path,
+    render_markdown,
+)
 
-LANGUAGES = ("es", "en", "pt")
-SOURCE = "es"
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LESSON_FILE_RE = re.compile(r"^(?P<pos>\d+)-(?P<key>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2})\.md$")
 FRONT_MATTER_RE = re.compile(r"\A---\n(?P<meta>.*?\n)---\n(?P<body>.*)\Z", re.S)
 QUESTION_KINDS = ("single", "multiple", "true_false")
@@ -31,185 +37,6 @@ TRUE_FALSE_TEXTS = {
     "true": {"es": "Verdadero", "en": "True", "pt": "Verdadeiro"},
     "false": {"es": "Falso", "en": "False", "pt": "Falso"},
 }
-ALLOWED_TAGS = {
-    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "ul", "ol", "li",
-    "blockquote", "code", "pre", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
-}
-
-
-# --------------------------------------------------------------------------- report
-
-
-@dataclass
-class Issue:
-    """One problem found in content, located by file and line."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-@dataclass
-class Report:
-    """Errors (content cannot be loaded) and warnings (missing translations)."""
-
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-
-    def error(self, file: str, line: int, message: str) -> None:
-        """Record an error."""
-        self.errors.append(Issue(file, line, message))
-
-    def warn(self, file: str, line: int, message: str) -> None:
-        """Record a warning."""
-        self.warnings.append(Issue(file, line, message))
-
-
-# --------------------------------------------------------------------------- YAML with line numbers
-
-
-class LineDict(dict):
-    """A mapping that remembers the line of itself and of each of its keys (1-based)."""
-
-    line = 1
-    key_lines: dict
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader whose mappings are LineDicts."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    mapping = LineDict()
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line_of(mapping: Any, key: str | None = None) -> int:
-    if isinstance(mapping, LineDict):
-        if key is not None and key in mapping.key_lines:
-            return mapping.key_lines[key]
-        return mapping.line
-    return 1
-
-
-def _read_yaml(path: Path, rel: str, report: Report) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        report.error(rel, 1, "file not found")
-        return None
-    except UnicodeDecodeError as exc:
-        report.error(rel, 1, f"not valid UTF-8 ({exc.reason})")
-        return None
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        report.error(rel, line, f"invalid YAML: {problem}")
-        return None
-
-
-# --------------------------------------------------------------------------- field checks
-
-
-class _Checker:
-    """Validation helpers bound to one file."""
-
-    def __init__(self, report: Report, rel: str):
-        self.report = report
-        self.rel = rel
-
-    def text(self, mapping: Any, key: str, required: bool = True) -> dict | None:
-        """A translated text field: a string (Spanish) or a {lang: text} mapping with Spanish."""
-        line = _line_of(mapping, key)
-        value = mapping.get(key) if isinstance(mapping, dict) else None
-        if value is None or value == "":
-            if required:
-                self.report.error(self.rel, line, f"'{key}' is required")
-            return None
-        if isinstance(value, str):
-            value = {SOURCE: value}
-        if not isinstance(value, dict):
-            self.report.error(self.rel, line, f"'{key}' must be a text or a mapping of language to text")
-            return None
-        out = {}
-        for lang, text in value.items():
-            if lang not in LANGUAGES:
-                self.report.error(self.rel, _line_of(value, lang), f"'{key}': unknown language '{lang}'")
-            elif isinstance(text, (bool, int, float)):
-                self.report.error(self.rel, _line_of(value, lang),
-                                  f"'{key}.{lang}' was read as {text!r}, not as text: put it in quotes")
-            elif not isinstance(text, str) or not text.strip():
-                self.report.error(self.rel, _line_of(value, lang), f"'{key}.{lang}' must be a non-empty text")
-            else:
-                out[lang] = text.strip()
-        if SOURCE not in out:
-            if SOURCE not in value:
-                self.report.error(self.rel, line, f"'{key}' has no Spanish ('es') text")
-            return None
-        for lang in LANGUAGES:
-            if lang not in out and lang not in value:
-                self.report.warn(self.rel, line, f"'{key}' has no '{lang}' translation")
-        return out
-
-    def key(self, mapping: Any, name: str = "key") -> str | None:
-        """A stable identifier: lowercase letters, digits and hyphens."""
-        value = mapping.get(name) if isinstance(mapping, dict) else None
-        if not isinstance(value, str) or not KEY_RE.match(value):
-            self.report.error(
-                self.rel, _line_of(mapping, name),
-                f"'{name}' is required: lowercase letters, digits and hyphens (got {value!r})",
-            )
-            return None
-        return value
-
-    def integer(self, mapping: Any, name: str, default: int | None, low: int, high: int,
-                allow_null: bool = False) -> int | None:
-        """An integer within [low, high]; `default` when absent."""
-        if name not in mapping:
-            if default is None and not allow_null:
-                self.report.error(self.rel, _line_of(mapping), f"'{name}' is required")
-            return default
-        value = mapping[name]
-        if value is None and allow_null:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.report.error(
-                self.rel, _line_of(mapping, name), f"'{name}' must be a whole number from {low} to {high}"
-            )
-            return default
-        return value
-
-    def string(self, mapping: Any, name: str, max_len: int = 200) -> str | None:
-        """A plain (untranslated) non-empty string."""
-        value = mapping.get(name) if isinstance(mapping, dict) else None
-        if not isinstance(value, str) or not value.strip() or len(value) > max_len:
-            self.report.error(self.rel, _line_of(mapping, name), f"'{name}' must be a text of 1 to {max_len} characters")
-            return None
-        return value.strip()
-
-    def items(self, mapping: Any, name: str) -> list:
-        """A required non-empty list."""
-        value = mapping.get(name) if isinstance(mapping, dict) else None
-        if not isinstance(value, list) or not value:
-            self.report.error(self.rel, _line_of(mapping, name), f"'{name}' must be a non-empty list")
-            return []
-        return value
 
 
 # --------------------------------------------------------------------------- bundle
@@ -269,18 +96,6 @@ class ContentBundle:
     modules: list[ModuleData] = field(default_factory=list)
 
 
-def render_markdown(text: str) -> str:
-    """Render lesson Markdown to sanitised HTML (raw HTML is stripped)."""
-    html = markdown.markdown(text, extensions=["tables", "sane_lists", "smarty"], output_format="html")
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
-
-
 def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
     """Read and validate the whole content folder; nothing is written anywhere."""
     root = Path(root)
@@ -301,7 +116,7 @@ def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
         module = _load_module(root, folder, report)
         if module is None:
             continue
-        rel = _rel(root, folder / "module.yaml")
+        rel = rel_path(root, folder / "module.yaml")
         if module.key in seen_keys:
             report.error(rel, 1, f"module key '{module.key}' already used by {seen_keys[module.key]}")
             continue
@@ -314,27 +129,20 @@ def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
     return bundle, report
 
 
-def _rel(root: Path, path: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
-
-
 def _load_areas(root: Path, report: Report) -> list[dict]:
-    rel = _rel(root, root / "areas.yaml")
-    data = _read_yaml(root / "areas.yaml", rel, report)
+    rel = rel_path(root, root / "areas.yaml")
+    data = read_yaml(root / "areas.yaml", rel, report)
     if data is None:
         return []
-    check = _Checker(report, rel)
+    check = Checker(report, rel)
     out, seen = [], set()
     for position, item in enumerate(check.items(data, "areas") if isinstance(data, dict) else [], start=1):
         if not isinstance(item, dict):
-            report.error(rel, _line_of(data, "areas"), "each area must be a mapping with key and name")
+            report.error(rel, line_of(data, "areas"), "each area must be a mapping with key and name")
             continue
         key, name = check.key(item), check.text(item, "name")
         if key in seen:
-            report.error(rel, _line_of(item, "key"), f"area key '{key}' is repeated")
+            report.error(rel, line_of(item, "key"), f"area key '{key}' is repeated")
             continue
         if key and name:
             seen.add(key)
@@ -345,27 +153,27 @@ def _load_areas(root: Path, report: Report) -> list[dict]:
 
 
 def _load_municipalities(root: Path, report: Report) -> list[dict]:
-    rel = _rel(root, root / "municipalities.yaml")
-    data = _read_yaml(root / "municipalities.yaml", rel, report)
+    rel = rel_path(root, root / "municipalities.yaml")
+    data = read_yaml(root / "municipalities.yaml", rel, report)
     if data is None:
         return []
     if not isinstance(data, dict):
         report.error(rel, 1, "expected a mapping with a 'municipalities' list")
         return []
-    check = _Checker(report, rel)
+    check = Checker(report, rel)
     out, seen = [], set()
     for item in check.items(data, "municipalities"):
         if not isinstance(item, dict):
-            report.error(rel, _line_of(data, "municipalities"), "each municipality must be a mapping")
+            report.error(rel, line_of(data, "municipalities"), "each municipality must be a mapping")
             continue
         key = check.key(item)
         name, province = check.string(item, "name"), check.string(item, "province")
         country = item.get("country", "AR")
         if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
-            report.error(rel, _line_of(item, "country"), "'country' must be a two-letter ISO code such as AR")
+            report.error(rel, line_of(item, "country"), "'country' must be a two-letter ISO code such as AR")
             continue
         if key in seen:
-            report.error(rel, _line_of(item, "key"), f"municipality key '{key}' is repeated")
+            report.error(rel, line_of(item, "key"), f"municipality key '{key}' is repeated")
             continue
         if key and name and province:
             seen.add(key)
@@ -374,14 +182,14 @@ def _load_municipalities(root: Path, report: Report) -> list[dict]:
 
 
 def _load_module(root: Path, folder: Path, report: Report) -> ModuleData | None:
-    rel = _rel(root, folder / "module.yaml")
-    data = _read_yaml(folder / "module.yaml", rel, report)
+    rel = rel_path(root, folder / "module.yaml")
+    data = read_yaml(folder / "module.yaml", rel, report)
     if data is None:
         return None
     if not isinstance(data, dict):
         report.error(rel, 1, "expected a mapping")
         return None
-    check = _Checker(report, rel)
+    check = Checker(report, rel)
     errors_before = len(report.errors)
     key = check.key(data)
     position = check.integer(data, "position", None, 1, 99)
@@ -391,7 +199,7 @@ def _load_module(root: Path, folder: Path, report: Report) -> ModuleData | None:
     objectives = []
     raw_objectives = data.get("objectives", [])
     if not isinstance(raw_objectives, list):
-        report.error(rel, _line_of(data, "objectives"), "'objectives' must be a list")
+        report.error(rel, line_of(data, "objectives"), "'objectives' must be a list")
         raw_objectives = []
     for item in raw_objectives:
         text = check.text({"objective": item}, "objective")
@@ -406,7 +214,7 @@ def _load_module(root: Path, folder: Path, report: Report) -> ModuleData | None:
 
 def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
     lessons_dir = folder / "lessons"
-    rel_dir = _rel(root, lessons_dir)
+    rel_dir = rel_path(root, lessons_dir)
     if not lessons_dir.is_dir():
         report.error(rel_dir, 1, "lessons folder not found")
         return []
@@ -416,30 +224,30 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
             continue
         match = LESSON_FILE_RE.match(path.name)
         if not match:
-            report.error(_rel(root, path), 1, "lesson file names look like NN-lesson-key.es.md")
+            report.error(rel_path(root, path), 1, "lesson file names look like NN-lesson-key.es.md")
             continue
         if match["lang"] not in LANGUAGES:
-            report.error(_rel(root, path), 1, f"unknown language '{match['lang']}'")
+            report.error(rel_path(root, path), 1, f"unknown language '{match['lang']}'")
             continue
         files.setdefault(match["key"], {})[match["lang"]] = (int(match["pos"]), path)
     lessons, positions = [], {}
     for key, by_lang in files.items():
         if SOURCE not in by_lang:
             any_path = next(iter(by_lang.values()))[1]
-            report.error(_rel(root, any_path), 1, f"lesson '{key}' has no Spanish file ({key}.es.md)")
+            report.error(rel_path(root, any_path), 1, f"lesson '{key}' has no Spanish file ({key}.es.md)")
             continue
         position = by_lang[SOURCE][0]
         if position in positions:
-            report.error(_rel(root, by_lang[SOURCE][1]), 1, f"lesson number {position} is also used by '{positions[position]}'")
+            report.error(rel_path(root, by_lang[SOURCE][1]), 1, f"lesson number {position} is also used by '{positions[position]}'")
             continue
         positions[position] = key
         titles, bodies, minutes, digest = {}, {}, 0, hashlib.sha256()
         for lang in LANGUAGES:
             if lang not in by_lang:
-                report.warn(_rel(root, by_lang[SOURCE][1]), 1, f"lesson '{key}' has no '{lang}' translation")
+                report.warn(rel_path(root, by_lang[SOURCE][1]), 1, f"lesson '{key}' has no '{lang}' translation")
                 continue
             lang_pos, path = by_lang[lang]
-            rel = _rel(root, path)
+            rel = rel_path(root, path)
             if lang_pos != position:
                 report.error(rel, 1, f"number {lang_pos} differs from the Spanish file's {position}")
             parsed = _parse_lesson_file(path, rel, report)
@@ -471,7 +279,7 @@ def _parse_lesson_file(path: Path, rel: str, report: Report) -> tuple[dict, str,
         report.error(rel, 1, "missing front matter: the file must start with '---', title and minutes, '---'")
         return None
     try:
-        meta = yaml.load(match["meta"], Loader=_LineLoader)  # noqa: S506
+        meta = yaml.load(match["meta"], Loader=LineLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         report.error(rel, (mark.line + 2) if mark else 1, f"invalid front matter: {getattr(exc, 'problem', exc)}")
@@ -482,11 +290,11 @@ def _parse_lesson_file(path: Path, rel: str, report: Report) -> tuple[dict, str,
     ok = True
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        report.error(rel, _line_of(meta, "title") + 1, "'title' is required in the front matter")
+        report.error(rel, line_of(meta, "title") + 1, "'title' is required in the front matter")
         ok = False
     minutes = meta.get("minutes", 0)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 600:
-        report.error(rel, _line_of(meta, "minutes") + 1, "'minutes' must be a whole number from 0 to 600")
+        report.error(rel, line_of(meta, "minutes") + 1, "'minutes' must be a whole number from 0 to 600")
         ok = False
     body = match["body"]
     if not body.strip():
@@ -499,14 +307,14 @@ def _parse_lesson_file(path: Path, rel: str, report: Report) -> tuple[dict, str,
 
 
 def _load_quiz(root: Path, folder: Path, report: Report) -> QuizData | None:
-    rel = _rel(root, folder / "quiz.yaml")
-    data = _read_yaml(folder / "quiz.yaml", rel, report)
+    rel = rel_path(root, folder / "quiz.yaml")
+    data = read_yaml(folder / "quiz.yaml", rel, report)
     if data is None:
         return None
     if not isinstance(data, dict):
         report.error(rel, 1, "expected a mapping")
         return None
-    check = _Checker(report, rel)
+    check = Checker(report, rel)
     pass_mark = check.integer(data, "pass_mark", 70, 1, 100)
     max_attempts = check.integer(data, "max_attempts", 3, 0, 100)
     per_attempt = check.integer(data, "questions_per_attempt", 8, 1, 200)
@@ -514,70 +322,70 @@ def _load_quiz(root: Path, folder: Path, report: Report) -> QuizData | None:
     questions, seen = [], set()
     for item in check.items(data, "questions"):
         if not isinstance(item, dict):
-            report.error(rel, _line_of(data, "questions"), "each question must be a mapping")
+            report.error(rel, line_of(data, "questions"), "each question must be a mapping")
             continue
         question = _load_question(item, check, rel, report)
         if question is None:
             continue
         if question.key in seen:
-            report.error(rel, _line_of(item, "key"), f"question key '{question.key}' is repeated")
+            report.error(rel, line_of(item, "key"), f"question key '{question.key}' is repeated")
             continue
         seen.add(question.key)
         questions.append(question)
     if questions and per_attempt and per_attempt > len(questions):
         report.error(
-            rel, _line_of(data, "questions_per_attempt"),
+            rel, line_of(data, "questions_per_attempt"),
             f"questions_per_attempt is {per_attempt} but the bank has only {len(questions)} questions",
         )
     return QuizData(pass_mark, max_attempts, per_attempt, time_limit, questions)
 
 
-def _load_question(item: dict, check: _Checker, rel: str, report: Report) -> QuestionData | None:
+def _load_question(item: dict, check: Checker, rel: str, report: Report) -> QuestionData | None:
     errors_before = len(report.errors)
     key = check.key(item)
     kind = item.get("type")
     if kind not in QUESTION_KINDS:
-        report.error(rel, _line_of(item, "type"), f"'type' must be one of {', '.join(QUESTION_KINDS)} (got {kind!r})")
+        report.error(rel, line_of(item, "type"), f"'type' must be one of {', '.join(QUESTION_KINDS)} (got {kind!r})")
     text = check.text(item, "text")
     explanation = check.text(item, "explanation")
     choices: list[ChoiceData] = []
     if kind == "true_false":
         answer = item.get("answer")
         if not isinstance(answer, bool):
-            report.error(rel, _line_of(item, "answer"), "a true_false question needs 'answer: true' or 'answer: false'")
+            report.error(rel, line_of(item, "answer"), "a true_false question needs 'answer: true' or 'answer: false'")
         else:
             choices = [
                 ChoiceData("true", TRUE_FALSE_TEXTS["true"], answer is True),
                 ChoiceData("false", TRUE_FALSE_TEXTS["false"], answer is False),
             ]
         if "choices" in item:
-            report.error(rel, _line_of(item, "choices"), "a true_false question takes 'answer', not 'choices'")
+            report.error(rel, line_of(item, "choices"), "a true_false question takes 'answer', not 'choices'")
     elif kind in ("single", "multiple"):
         raw = check.items(item, "choices")
         seen = set()
         for choice in raw:
             if not isinstance(choice, dict):
-                report.error(rel, _line_of(item, "choices"), "each choice must be a mapping with key and text")
+                report.error(rel, line_of(item, "choices"), "each choice must be a mapping with key and text")
                 continue
             ckey = check.key(choice)
             ctext = check.text(choice, "text")
             correct = choice.get("correct", False)
             if not isinstance(correct, bool):
-                report.error(rel, _line_of(choice, "correct"), "'correct' must be true or false")
+                report.error(rel, line_of(choice, "correct"), "'correct' must be true or false")
                 continue
             if ckey in seen:
-                report.error(rel, _line_of(choice, "key"), f"choice key '{ckey}' is repeated")
+                report.error(rel, line_of(choice, "key"), f"choice key '{ckey}' is repeated")
                 continue
             if ckey and ctext:
                 seen.add(ckey)
                 choices.append(ChoiceData(ckey, ctext, correct))
         if raw and not 2 <= len(raw) <= 8:
-            report.error(rel, _line_of(item, "choices"), "a question needs 2 to 8 choices")
+            report.error(rel, line_of(item, "choices"), "a question needs 2 to 8 choices")
         n_correct = sum(c.correct for c in choices)
         if kind == "single" and raw and n_correct != 1:
-            report.error(rel, _line_of(item, "choices"), f"a single-choice question needs exactly one correct choice (has {n_correct})")
+            report.error(rel, line_of(item, "choices"), f"a single-choice question needs exactly one correct choice (has {n_correct})")
         if kind == "multiple" and raw and n_correct < 1:
-            report.error(rel, _line_of(item, "choices"), "a multiple-choice question needs at least one correct choice")
+            report.error(rel, line_of(item, "choices"), "a multiple-choice question needs at least one correct choice")
     if len(report.errors) > errors_before:
         return None
     return QuestionData(key, kind, text, explanation, choices)

@@ -1,0 +1,215 @@
+"""What every content loader shares: the report, YAML with line numbers, field checks, Markdown."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+import yaml
+
+LANGUAGES = ("es", "en", "pt")
+SOURCE = "es"
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ALLOWED_TAGS = {
+    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "ul", "ol", "li",
+    "blockquote", "code", "pre", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
+}
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class Issue:
+    """One problem found in content, located by file and line."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class Report:
+    """Errors (content cannot be loaded) and warnings (missing translations)."""
+
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    def error(self, file: str, line: int, message: str) -> None:
+        """Record an error."""
+        self.errors.append(Issue(file, line, message))
+
+    def warn(self, file: str, line: int, message: str) -> None:
+        """Record a warning."""
+        self.warnings.append(Issue(file, line, message))
+
+
+# --------------------------------------------------------------------------- YAML with line numbers
+
+
+class LineDict(dict):
+    """A mapping that remembers the line of itself and of each of its keys (1-based)."""
+
+    line = 1
+    key_lines: dict
+
+
+class LineLoader(yaml.SafeLoader):
+    """A safe YAML loader whose mappings are LineDicts."""
+
+
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def line_of(mapping: Any, key: str | None = None) -> int:
+    if isinstance(mapping, LineDict):
+        if key is not None and key in mapping.key_lines:
+            return mapping.key_lines[key]
+        return mapping.line
+    return 1
+
+
+def read_yaml(path: Path, rel: str, report: Report) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        report.error(rel, 1, "file not found")
+        return None
+    except UnicodeDecodeError as exc:
+        report.error(rel, 1, f"not valid UTF-8 ({exc.reason})")
+        return None
+    try:
+        return yaml.load(text, Loader=LineLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        report.error(rel, line, f"invalid YAML: {problem}")
+        return None
+
+
+# --------------------------------------------------------------------------- field checks
+
+
+class Checker:
+    """Validation helpers bound to one file."""
+
+    def __init__(self, report: Report, rel: str):
+        self.report = report
+        self.rel = rel
+
+    def text(self, mapping: Any, key: str, required: bool = True) -> dict | None:
+        """A translated text field: a string (Spanish) or a {lang: text} mapping with Spanish."""
+        line = line_of(mapping, key)
+        value = mapping.get(key) if isinstance(mapping, dict) else None
+        if value is None or value == "":
+            if required:
+                self.report.error(self.rel, line, f"'{key}' is required")
+            return None
+        if isinstance(value, str):
+            value = {SOURCE: value}
+        if not isinstance(value, dict):
+            self.report.error(self.rel, line, f"'{key}' must be a text or a mapping of language to text")
+            return None
+        out = {}
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                self.report.error(self.rel, line_of(value, lang), f"'{key}': unknown language '{lang}'")
+            elif isinstance(text, (bool, int, float)):
+                self.report.error(self.rel, line_of(value, lang),
+                                  f"'{key}.{lang}' was read as {text!r}, not as text: put it in quotes")
+            elif not isinstance(text, str) or not text.strip():
+                self.report.error(self.rel, line_of(value, lang), f"'{key}.{lang}' must be a non-empty text")
+            else:
+                out[lang] = text.strip()
+        if SOURCE not in out:
+            if SOURCE not in value:
+                self.report.error(self.rel, line, f"'{key}' has no Spanish ('es') text")
+            return None
+        for lang in LANGUAGES:
+            if lang not in out and lang not in value:
+                self.report.warn(self.rel, line, f"'{key}' has no '{lang}' translation")
+        return out
+
+    def key(self, mapping: Any, name: str = "key") -> str | None:
+        """A stable identifier: lowercase letters, digits and hyphens."""
+        value = mapping.get(name) if isinstance(mapping, dict) else None
+        if not isinstance(value, str) or not KEY_RE.match(value):
+            self.report.error(
+                self.rel, line_of(mapping, name),
+                f"'{name}' is required: lowercase letters, digits and hyphens (got {value!r})",
+            )
+            return None
+        return value
+
+    def integer(self, mapping: Any, name: str, default: int | None, low: int, high: int,
+                allow_null: bool = False) -> int | None:
+        """An integer within [low, high]; `default` when absent."""
+        if name not in mapping:
+            if default is None and not allow_null:
+                self.report.error(self.rel, line_of(mapping), f"'{name}' is required")
+            return default
+        value = mapping[name]
+        if value is None and allow_null:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.report.error(
+                self.rel, line_of(mapping, name), f"'{name}' must be a whole number from {low} to {high}"
+            )
+            return default
+        return value
+
+    def string(self, mapping: Any, name: str, max_len: int = 200) -> str | None:
+        """A plain (untranslated) non-empty string."""
+        value = mapping.get(name) if isinstance(mapping, dict) else None
+        if not isinstance(value, str) or not value.strip() or len(value) > max_len:
+            self.report.error(self.rel, line_of(mapping, name), f"'{name}' must be a text of 1 to {max_len} characters")
+            return None
+        return value.strip()
+
+    def items(self, mapping: Any, name: str) -> list:
+        """A required non-empty list."""
+        value = mapping.get(name) if isinstance(mapping, dict) else None
+        if not isinstance(value, list) or not value:
+            self.report.error(self.rel, line_of(mapping, name), f"'{name}' must be a non-empty list")
+            return []
+        return value
+
+
+
+def render_markdown(text: str) -> str:
+    """Render lesson Markdown to sanitised HTML (raw HTML is stripped)."""
+    html = markdown.markdown(text, extensions=["tables", "sane_lists", "smarty"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def rel_path(root: Path, path: Path) -> str:
+    """A path as shown in reports: relative to the folder above content/."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
