@@ -47,6 +47,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Uploaded files (the mayor's letter of intent) live outside the web root.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    LETTER_MAX_BYTES = int(os.environ.get("LETTER_MAX_BYTES", 5 * 1024 * 1024))
     # Seconds of grace given to a timed quiz submission that left the browser just before the deadline.
     QUIZ_SUBMIT_GRACE_SECONDS = 30
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
-from flask_babel import format_datetime, format_decimal, format_percent
+from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.learning import bp as learning_bp
     from app.monitoring import bp as monitoring_bp
+    from app.municipal import bp as municipal_bp
     from app.public import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(municipal_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -111,6 +113,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use for translation and locale formatting."""
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["number"] = lambda value, digits=0: format_decimal(
         value, format="#,##0" + ("." + "0" * digits if digits else "")
     )
@@ -120,9 +123,9 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        from app.services.scope import can_monitor
+        from app.services import permissions
 
-        monitoring = current_user.is_authenticated and can_monitor(current_user)
+        monitoring = current_user.is_authenticated and permissions.can_monitor(current_user)
         return {
             "can_monitor": monitoring,
             "nav_modules": _nav_modules() if monitoring and request.blueprint == "monitoring" else [],
@@ -130,7 +133,15 @@ def register_template_helpers(app: Flask) -> None:
             "current_language": current_language(),
             "current_path": request.full_path.rstrip("?") if request else "/",
             "current_user": current_user,
+            "perms": permissions,
+            "today": _today(),
         }
+
+
+def _today():
+    from app.services.cycles import today
+
+    return today()
 
 
 def _nav_modules():

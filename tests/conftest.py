@@ -18,6 +18,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Area, Municipality
 from app.services.accounts import create_user
+from app.services.cycles import FOCAL, SUBSTITUTE, admit, create_cycle, current_cycle, designate
 from app.services.content import load_content, sync_content
 from config import TestConfig
 
@@ -124,7 +125,8 @@ def make_user(app, content):
     """Factory: create an account (committed) and return its id, email and password."""
     counter = {"n": 0}
 
-    def make(role="official", municipality="cordoba", area="salud", gender="woman", **kwargs):
+    def make(role="official", municipality="cordoba", area="salud", gender="woman", is_focal_point=False,
+             substitute=False, **kwargs):
         counter["n"] += 1
         with app.app_context():
             m = db.session.scalar(select(Municipality).where(Municipality.key == municipality)) if municipality else None
@@ -135,9 +137,23 @@ def make_user(app, content):
                 password=PASSWORD, role=role, municipality_id=m.id if m else None,
                 area_id=a.id if a else None, gender=gender, **kwargs,
             )
+            if is_focal_point or substitute:
+                mc = current_municipal_cycle(m)
+                designate(None, mc, SUBSTITUTE if substitute else FOCAL, user)
             db.session.commit()
             return SimpleNamespace(id=user.id, email=user.email, password=PASSWORD)
     return make
+
+
+def current_municipal_cycle(municipality):
+    """The municipality's record in the current cycle, opening this year's cycle and admitting it if needed."""
+    from datetime import date
+
+    cycle = current_cycle()
+    if cycle is None:
+        year = date.today().year
+        cycle = create_cycle(None, year=year, name=str(year), starts_on=date(year, 1, 1), ends_on=date(year, 12, 31))
+    return admit(None, cycle, municipality)
 
 
 @pytest.fixture

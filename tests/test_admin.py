@@ -49,21 +49,6 @@ def test_coordinator_scope_is_set_and_audited(client, login, make_user, in_app):
     assert events[0].details["municipalities"] == [[], [ids["rosario"]]]
 
 
-def test_focal_point_designation_replaces_the_previous_one(client, login, make_user, in_app):
-    login(make_user(role="iom_officer", municipality=None, email="iom@example.org"))
-    first, second = make_user(is_focal_point=True), make_user()
-    outsider = make_user(municipality="rosario")
-    cordoba = _ids(in_app)["cordoba"]
-    client.post(f"/admin/municipalities/{cordoba}", data={"action": "focal", "f-user": second.id})
-    flags = in_app(lambda: {u.id: u.is_focal_point for u in db.session.scalars(select(User))})
-    assert flags[second.id] and not flags[first.id]
-    [event] = _events(in_app, "focal_point_changed")
-    assert event.details == {"previous": [first.id], "new": second.id}
-    response = client.post(f"/admin/municipalities/{cordoba}", data={"action": "focal", "f-user": outsider.id})
-    assert response.status_code == 200  # not a choice of this municipality: form error, nothing changes
-    assert not in_app(lambda: db.session.get(User, outsider.id).is_focal_point)
-
-
 def test_coordinator_deactivates_an_official_in_scope_who_then_cannot_log_in(app, client, login, make_user, in_app):
     coordinator = make_user(role="coordinator", municipality=None, email="c@example.org")
     in_app(lambda: setattr(db.session.get(User, coordinator.id), "all_municipalities", True))

@@ -53,10 +53,3 @@ class MunicipalityForm(FlaskForm):
                     Regexp(r"^[A-Za-z]{2}$", message=_l("Use el código de dos letras del país, como AR."))],
     )
     submit = SubmitField(_l("Guardar municipio"))
-
-
-class FocalPointForm(FlaskForm):
-    """Who is the municipality's focal point."""
-
-    user = SelectField(_l("Punto focal"), coerce=int, description=_l("Una funcionaria o un funcionario activo del municipio."))
-    submit = SubmitField(_l("Designar punto focal"))

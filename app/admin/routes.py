@@ -10,12 +10,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.admin import bp
-from app.admin.forms import ConfirmForm, FocalPointForm, MunicipalityForm, ProfileForm, ScopeForm
+from app.admin.forms import ConfirmForm, MunicipalityForm, ProfileForm, ScopeForm
 from app.extensions import db
 from app.i18n import tr
 from app.models import Area, AuditEvent, Municipality, User
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM, ROLE_OFFICIAL
 from app.services import admin as admin_service
+from app.services import cycles as cycle_service
+from app.services import permissions
 from app.services.scope import scope_clause, visible_municipality_ids
 
 ADMIN_MESSAGES = {
@@ -23,7 +25,6 @@ ADMIN_MESSAGES = {
     "own_role": lambda: _("No puede cambiar su propio rol: pídaselo a otra persona de la OIM."),
     "municipality_required": lambda: _("Una funcionaria o un funcionario debe tener un municipio."),
     "not_coordinator": lambda: _("Solo las personas de coordinación tienen municipios a cargo."),
-    "focal_point": lambda: _("El punto focal debe ser una funcionaria o un funcionario activo de ese municipio."),
     "self": lambda: _("No puede desactivar su propia cuenta."),
     "duplicate": lambda: _("Ya existe un municipio con ese nombre en esa provincia."),
 }
@@ -35,7 +36,7 @@ def staff_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role not in (ROLE_COORDINATOR, ROLE_IOM):
+        if not permissions.can_administer(current_user):
             abort(403)
         return view(*args, **kwargs)
     return wrapped
@@ -46,7 +47,7 @@ def iom_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role != ROLE_IOM:
+        if not permissions.can_manage_municipalities(current_user):
             abort(403)
         return view(*args, **kwargs)
     return wrapped
@@ -54,7 +55,7 @@ def iom_required(view):
 
 def _manageable_user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None or not admin_service.can_manage(current_user, user):
+    if user is None or not permissions.can_manage_user(current_user, user):
         abort(404)
     return user
 
@@ -75,7 +76,7 @@ def users():
     municipality_id = request.args.get("municipality", type=int)
     query = (select(User).outerjoin(Municipality, Municipality.id == User.municipality_id)
              .options(joinedload(User.municipality)).order_by(User.name, User.id))
-    if current_user.role != ROLE_IOM:
+    if not permissions.is_iom(current_user):
         query = query.where(User.role == ROLE_OFFICIAL, scope_clause(User.municipality_id, scope_ids))
     elif role in (ROLE_OFFICIAL, ROLE_COORDINATOR, ROLE_IOM):
         query = query.where(User.role == role)
@@ -88,7 +89,8 @@ def users():
     municipalities = db.session.scalars(
         select(Municipality).where(scope_clause(Municipality.id, scope_ids)).order_by(Municipality.name)
     ).all()
-    return render_template("admin/users.html", page=page, search=search, role=role,
+    focal_ids = cycle_service.designated_user_ids([u.id for u in page.items])
+    return render_template("admin/users.html", page=page, search=search, role=role, focal_ids=focal_ids,
                            municipality_id=municipality_id, municipalities=municipalities)
 
 
@@ -97,7 +99,7 @@ def users():
 def user(user_id: int):
     """One account: profile and role (IOM), coordinator scope (IOM), activation and password reset."""
     person = _manageable_user_or_404(user_id)
-    is_iom = current_user.role == ROLE_IOM
+    is_iom = permissions.is_iom(current_user)
     profile = ProfileForm(prefix="profile", obj=None)
     scope = ScopeForm(prefix="scope")
     confirm = ConfirmForm(prefix="confirm")
@@ -152,7 +154,8 @@ def user(user_id: int):
         select(AuditEvent).where(AuditEvent.target_user_id == person.id).order_by(AuditEvent.created_at.desc()).limit(20)
     ).all()
     return render_template("admin/user.html", person=person, profile=profile, scope=scope, confirm=confirm,
-                           is_iom=is_iom, reset_link=reset_link, events=events)
+                           is_iom=is_iom, reset_link=reset_link, events=events,
+                           focal_ids=cycle_service.designated_user_ids([person.id]))
 
 
 @bp.route("/municipalities")
@@ -163,9 +166,8 @@ def municipalities():
         select(User.municipality_id, func.count(User.id)).where(User.role == ROLE_OFFICIAL, User.active)
         .group_by(User.municipality_id)
     ).all())
-    focal = dict(db.session.execute(
-        select(User.municipality_id, User.name).where(User.is_focal_point, User.active)
-    ).all())
+    cycle = cycle_service.current_cycle()
+    focal = {mid: names[cycle_service.FOCAL] for mid, names in cycle_service.designated_names(cycle.id).items()} if cycle else {}
     rows = db.session.scalars(select(Municipality).order_by(Municipality.province, Municipality.name)).all()
     return render_template("admin/municipalities.html", rows=rows, counts=counts, focal=focal)
 
@@ -174,19 +176,10 @@ def municipalities():
 @bp.route("/municipalities/<int:municipality_id>", methods=["GET", "POST"])
 @iom_required
 def municipality(municipality_id: int | None = None):
-    """Create or edit a municipality and designate its focal point."""
+    """Create or edit a municipality; its cycles (and focal points) are listed with links."""
     current = db.get_or_404(Municipality, municipality_id) if municipality_id else None
     form = MunicipalityForm(prefix="m", obj=current)
-    focal = FocalPointForm(prefix="f")
-    officials = []
-    if current is not None:
-        officials = db.session.scalars(
-            select(User).where(User.municipality_id == current.id, User.role == ROLE_OFFICIAL, User.active)
-            .order_by(User.name)
-        ).all()
-        focal.user.choices = [(0, _("Sin punto focal"))] + [(u.id, f"{u.name} ({u.email})") for u in officials]
-        if request.method == "GET":
-            focal.user.data = next((u.id for u in officials if u.is_focal_point), 0)
+    history = cycle_service.cycles_of(current.id) if current is not None else []
     action = request.form.get("action")
     try:
         if action == "save" and form.validate_on_submit():
@@ -195,16 +188,10 @@ def municipality(municipality_id: int | None = None):
             db.session.commit()
             flash(_("Municipio guardado."), "success")
             return redirect(url_for("admin.municipality", municipality_id=saved.id))
-        if action == "focal" and current is not None and focal.validate_on_submit():
-            person = db.session.get(User, focal.user.data) if focal.user.data else None
-            if admin_service.designate_focal_point(current_user, current, person):
-                db.session.commit()
-                flash(_("Punto focal designado.") if person else _("El municipio quedó sin punto focal."), "success")
-            return redirect(url_for("admin.municipality", municipality_id=current.id))
     except admin_service.AdminError as error:
         db.session.rollback()
         flash(ADMIN_MESSAGES[error.code](), "error")
-    return render_template("admin/municipality.html", form=form, focal=focal, current=current, officials=officials)
+    return render_template("admin/municipality.html", form=form, current=current, history=history)
 
 
 @bp.route("/audit")

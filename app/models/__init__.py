@@ -10,5 +10,22 @@ from app.models.learning import (  # noqa: F401
     Quiz,
     QuizAttempt,
 )
+from app.models.municipal import (  # noqa: F401
+    ActionNote,
+    Application,
+    Cycle,
+    Diagnostic,
+    DiagnosticAnswer,
+    DiagnosticDimension,
+    DiagnosticIndicator,
+    DiagnosticTool,
+    MunicipalCycle,
+    PlanAction,
+    Priority,
+    ReviewEvent,
+    WorkPlan,
+    Workshop,
+    WorkshopAttendee,
+)
 from app.models.people import Area, AuditEvent, Municipality, User, coordinator_municipality  # noqa: F401
 from app.models.types import utcnow  # noqa: F401

@@ -67,7 +67,6 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(160))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20), default=ROLE_OFFICIAL)
-    is_focal_point: Mapped[bool] = mapped_column(default=False)
     municipality_id: Mapped[Optional[int]] = mapped_column(ForeignKey("municipality.id"), index=True)
     area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id"), index=True)
     gender: Mapped[str] = mapped_column(String(20), default=GENDER_UNDISCLOSED)
@@ -105,6 +104,13 @@ class User(UserMixin, db.Model):
     @property
     def is_coordinator(self) -> bool:
         return self.role == ROLE_COORDINATOR
+
+    @property
+    def is_focal_point(self) -> bool:
+        """Focal point or substitute of their municipality in the current cycle (see services.cycles)."""
+        from app.services.cycles import is_focal_point
+
+        return is_focal_point(self)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -18,7 +18,8 @@ from app.monitoring.forms import FilterForm
 from app.services import gender as gender_service
 from app.services import monitoring as M
 from app.services import progress as progress_service
-from app.services.scope import can_monitor, can_see_people, in_scope, visible_municipality_ids
+from app.services.permissions import can_monitor, can_see_people
+from app.services.scope import in_scope, visible_municipality_ids
 
 LEVELS = ("programme", "municipality", "module", "area")
 PER_PAGE = 25

@@ -34,7 +34,7 @@ def hash_method() -> str:
 
 def create_user(*, name: str, email: str, password: str, role: str = ROLE_OFFICIAL,
                 municipality_id: int | None = None, area_id: int | None = None, gender: str = "undisclosed",
-                locale: str | None = None, is_focal_point: bool = False, consent: bool = True) -> User:
+                locale: str | None = None, consent: bool = True) -> User:
     """Create an account; raises AccountError('email_taken') when the email is already registered."""
     if find_user_by_email(email) is not None:
         raise AccountError("email_taken")
@@ -42,7 +42,7 @@ def create_user(*, name: str, email: str, password: str, role: str = ROLE_OFFICI
         raise AccountError("gender")
     user = User(
         name=name.strip(), email=normalise_email(email), role=role, municipality_id=municipality_id,
-        area_id=area_id, gender=gender, locale=locale, is_focal_point=is_focal_point,
+        area_id=area_id, gender=gender, locale=locale,
         consent_at=utcnow() if consent else None,
     )
     user.set_password(password, method=hash_method())

@@ -7,13 +7,13 @@ import unicodedata
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Municipality, User
-from app.models.people import ROLE_COORDINATOR, ROLE_IOM, ROLE_OFFICIAL, ROLES
+from app.models.people import ROLE_COORDINATOR, ROLE_OFFICIAL, ROLES
+from app.services import cycles
 from app.services.accounts import hash_method
-from app.services.scope import in_scope, visible_municipality_ids
 
 RESET_MAX_AGE = 72 * 3600
 
@@ -38,14 +38,6 @@ def record(actor: User | None, action: str, *, target: User | None = None,
     return event
 
 
-def can_manage(actor: User, target: User) -> bool:
-    """IOM officers manage everyone; coordinators manage officials of their municipalities."""
-    if actor.role == ROLE_IOM:
-        return True
-    return (actor.role == ROLE_COORDINATOR and target.role == ROLE_OFFICIAL
-            and in_scope(visible_municipality_ids(actor), target.municipality_id))
-
-
 def update_profile(actor: User, user: User, *, role: str, municipality_id: int | None, area_id: int | None) -> bool:
     """Change role, municipality or area (IOM officers only). True when anything changed."""
     if role not in ROLES:
@@ -59,12 +51,10 @@ def update_profile(actor: User, user: User, *, role: str, municipality_id: int |
         if getattr(user, name) != value:
             changes[name] = [getattr(user, name), value]
             setattr(user, name, value)
-    if "municipality_id" in changes and user.is_focal_point:
-        user.is_focal_point = False
-        changes["is_focal_point"] = [True, False]
-    if role != ROLE_OFFICIAL and user.is_focal_point:
-        user.is_focal_point = False
-        changes["is_focal_point"] = [True, False]
+    if "municipality_id" in changes or role != ROLE_OFFICIAL:
+        cleared = cycles.clear_designations_of(actor, user)
+        if cleared:
+            changes["designations_cleared"] = [mc.cycle.year for mc in cleared]
     if changes:
         action = "role_changed" if "role" in changes else "profile_changed"
         record(actor, action, target=user, details=changes)
@@ -89,26 +79,6 @@ def set_scope(actor: User, user: User, *, all_municipalities: bool, municipality
     return True
 
 
-def designate_focal_point(actor: User, municipality: Municipality, user: User | None) -> bool:
-    """Make one official the municipality's focal point (or none); the previous one stops being it."""
-    if user is not None and (user.municipality_id != municipality.id or user.role != ROLE_OFFICIAL or not user.active):
-        raise AdminError("focal_point")
-    current = db.session.scalars(
-        select(User).where(User.municipality_id == municipality.id, User.is_focal_point)
-    ).all()
-    if [u.id for u in current] == ([user.id] if user else []):
-        return False
-    db.session.execute(
-        update(User).where(User.municipality_id == municipality.id, User.is_focal_point)
-        .values(is_focal_point=False).execution_options(synchronize_session="fetch")
-    )
-    if user is not None:
-        user.is_focal_point = True
-    record(actor, "focal_point_changed", target=user, municipality_id=municipality.id,
-           details={"previous": [u.id for u in current], "new": user.id if user else None})
-    return True
-
-
 def set_active(actor: User, user: User, active: bool) -> bool:
     """Deactivate (records kept, sign-in refused) or reactivate an account."""
     if user.id == actor.id:
@@ -116,8 +86,8 @@ def set_active(actor: User, user: User, active: bool) -> bool:
     if user.active == active:
         return False
     user.active = active
-    if not active and user.is_focal_point:
-        user.is_focal_point = False
+    if not active:
+        cycles.clear_designations_of(actor, user)
     record(actor, "account_reactivated" if active else "account_deactivated", target=user)
     return True
 

@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.models.learning import ATTEMPT_OPEN
 from app.models.people import ROLE_OFFICIAL
+from app.services.cycles import designated_sql
 from app.services.gender import CATEGORIES
 from app.services.scope import scope_clause
 
@@ -56,7 +57,7 @@ def officials(scope_ids: set[int] | None, filters: Filters):
     """Subquery: active officials (focal points included) within scope and filters."""
     query = (
         select(User.id, User.name, User.email, User.municipality_id, User.area_id, User.gender,
-               User.created_at, User.last_seen_at, User.is_focal_point)
+               User.created_at, User.last_seen_at, designated_sql(User.id).label("is_focal_point"))
         .join(Municipality, Municipality.id == User.municipality_id)
         .where(User.role == ROLE_OFFICIAL, User.active, scope_clause(User.municipality_id, scope_ids))
     )

@@ -1,9 +1,13 @@
-"""Who may see which municipalities: the one rule every monitoring page, export and list goes through."""
+"""Who may see which municipalities: the one scope rule every page, export and list goes through.
+
+Actions (who may do what) live in `app.services.permissions`, which builds on this.
+"""
 from __future__ import annotations
 
 from sqlalchemy import false, true
 
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM
+from app.services.cycles import is_focal_point
 
 
 def visible_municipality_ids(user) -> set[int] | None:
@@ -12,19 +16,9 @@ def visible_municipality_ids(user) -> set[int] | None:
         return None
     if user.role == ROLE_COORDINATOR:
         return None if user.all_municipalities else {m.id for m in user.scope}
-    if user.is_focal_point and user.municipality_id:
+    if user.municipality_id and is_focal_point(user):
         return {user.municipality_id}
     return set()
-
-
-def can_monitor(user) -> bool:
-    """Coordinators, IOM officers and focal points (for their own municipality) see monitoring pages."""
-    return user.role in (ROLE_COORDINATOR, ROLE_IOM) or bool(user.is_focal_point and user.municipality_id)
-
-
-def can_see_people(user) -> bool:
-    """Only coordinators and IOM officers drill down to individual officials."""
-    return user.role in (ROLE_COORDINATOR, ROLE_IOM)
 
 
 def in_scope(ids: set[int] | None, municipality_id: int | None) -> bool:

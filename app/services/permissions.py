@@ -1,0 +1,120 @@
+"""Who may do what, on which municipality: one function per action, asked by views, templates and exports.
+
+Views never compare roles themselves; they ask here. Scope (which municipalities a person may see)
+comes from `app.services.scope`; designations (who is focal point in the current cycle) from
+`app.services.cycles`. Templates reach these functions as `perms.<name>(...)`.
+
+| action | official | focal point / substitute | coordinator | IOM officer |
+| --- | --- | --- | --- | --- |
+| own training, own certificate | yes | yes | yes | yes |
+| monitoring figures | no | own municipality | municipalities in scope | all |
+| individual officials, exports of people | no | no | in scope | all |
+| manage accounts | no | no | officials in scope | everyone |
+| view a municipality's cycle (application, diagnostic, workshops, plan) | no | own municipality | in scope | all |
+| edit application, diagnostic, workshops, priorities and plan | no | own municipality, open cycle | no | no |
+| designate focal point and substitute | no | no | in scope | all |
+| review application, validate diagnostic, approve plan | no | no | no | yes |
+| open cycles, admit municipalities, manage municipalities | no | no | no | yes |
+"""
+from __future__ import annotations
+
+from app.models.people import ROLE_COORDINATOR, ROLE_IOM, ROLE_OFFICIAL
+from app.services import cycles
+from app.services.scope import in_scope, visible_municipality_ids
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+
+
+def is_iom(user) -> bool:
+    """IOM officers."""
+    return _signed_in(user) and user.role == ROLE_IOM
+
+
+def is_staff(user) -> bool:
+    """Coordinators and IOM officers (programme staff)."""
+    return _signed_in(user) and user.role in (ROLE_COORDINATOR, ROLE_IOM)
+
+
+def is_focal_point(user) -> bool:
+    """Focal point or substitute of their municipality in the current cycle."""
+    return _signed_in(user) and user.role == ROLE_OFFICIAL and cycles.is_focal_point(user)
+
+
+def in_municipality_scope(user, municipality_id: int | None) -> bool:
+    """True when the user may see figures of this municipality."""
+    return _signed_in(user) and in_scope(visible_municipality_ids(user), municipality_id)
+
+
+# --------------------------------------------------------------------------- monitoring and people
+
+
+def can_monitor(user) -> bool:
+    """Coordinators, IOM officers and focal points (for their own municipality) see monitoring pages."""
+    return is_staff(user) or is_focal_point(user)
+
+
+def can_see_people(user) -> bool:
+    """Only coordinators and IOM officers drill down to individual officials."""
+    return is_staff(user)
+
+
+def can_manage_user(actor, target) -> bool:
+    """IOM officers manage everyone; coordinators manage officials of their municipalities."""
+    if is_iom(actor):
+        return True
+    return (is_staff(actor) and target.role == ROLE_OFFICIAL
+            and in_scope(visible_municipality_ids(actor), target.municipality_id))
+
+
+def can_administer(user) -> bool:
+    """The administration area: coordinators (their officials) and IOM officers."""
+    return is_staff(user)
+
+
+def can_manage_municipalities(user) -> bool:
+    """Create and edit municipalities, change roles and scope: IOM officers only."""
+    return is_iom(user)
+
+
+# --------------------------------------------------------------------------- the municipal cycle
+
+
+def can_manage_cycles(user) -> bool:
+    """Open cycles and admit municipalities to them: IOM officers only."""
+    return is_iom(user)
+
+
+def can_view_cycle(user, mc) -> bool:
+    """See a municipality's cycle: staff in scope, and its focal point or substitute in that cycle."""
+    if mc is None or not _signed_in(user):
+        return False
+    if is_staff(user):
+        return in_scope(visible_municipality_ids(user), mc.municipality_id)
+    return mc.is_designated(user.id) and user.municipality_id == mc.municipality_id
+
+
+def can_edit_cycle_records(user, mc, day=None) -> bool:
+    """Fill in the application, diagnostic, workshops, priorities and plan: the cycle's focal point or
+    substitute, for their own municipality, while the cycle is open."""
+    return (
+        mc is not None and _signed_in(user) and user.role == ROLE_OFFICIAL
+        and user.municipality_id == mc.municipality_id and mc.is_designated(user.id)
+        and mc.cycle.is_open_on(day or cycles.today())
+    )
+
+
+def can_designate_focal_points(user, municipality_id: int | None) -> bool:
+    """Designate the focal point and the substitute: IOM officers, and coordinators in scope."""
+    return is_staff(user) and in_scope(visible_municipality_ids(user), municipality_id)
+
+
+def can_review(user, mc=None) -> bool:
+    """Accept or return an application, validate a diagnostic, approve a work plan: IOM officers."""
+    return is_iom(user)
+
+
+def can_download_letter(user, mc) -> bool:
+    """The mayor's letter of intent: whoever may see the cycle."""
+    return can_view_cycle(user, mc)
