@@ -1,13 +1,48 @@
 """The content loader: content/ (YAML + Markdown, es/en/pt) checked and synced into the database.
 
-One module per kind of content (`modules`: areas, municipalities, training modules); `common` holds
-the report, the YAML reader with line numbers and the field checks they share.
+`load_content(path)` reads and validates everything and returns a bundle plus a report of errors and
+warnings, each with file and line; it never touches the database. `sync_content(bundle)` writes a
+valid bundle idempotently. One module per kind of content: `modules` (areas, municipalities, training
+modules), `diagnostic` (the municipal diagnostic); `common` holds the report, the YAML reader with line
+numbers, the field checks and the sync helpers they share.
 """
-from app.services.content.common import Issue, Report, render_markdown  # noqa: F401
-from app.services.content.modules import (  # noqa: F401
-    ContentBundle,
-    ModuleData,
-    SyncResult,
-    load_content,
-    sync_content,
-)
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.services.content.common import Issue, Report, SyncResult, render_markdown  # noqa: F401
+from app.services.content.diagnostic import DiagnosticData, load_diagnostic, sync_diagnostic
+from app.services.content.modules import ModuleData, load_modules, sync_modules
+
+
+@dataclass
+class ContentBundle:
+    """Everything read from content/, validated."""
+
+    areas: list[dict] = field(default_factory=list)
+    municipalities: list[dict] = field(default_factory=list)
+    modules: list[ModuleData] = field(default_factory=list)
+    diagnostic: DiagnosticData | None = None
+
+
+def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
+    """Read and validate the whole content folder; nothing is written anywhere."""
+    root = Path(root)
+    report = Report()
+    bundle = ContentBundle()
+    if not root.is_dir():
+        report.error(str(root), 1, "content folder not found")
+        return bundle, report
+    load_modules(root, report, bundle)
+    bundle.diagnostic = load_diagnostic(root, report)
+    return bundle, report
+
+
+def sync_content(bundle: ContentBundle) -> SyncResult:
+    """Write a validated bundle into the database; running it twice changes nothing the second time."""
+    result = SyncResult()
+    sync_modules(bundle, result)
+    if bundle.diagnostic is not None:
+        sync_diagnostic(bundle.diagnostic, result)
+    return result

@@ -10,6 +10,8 @@ import markdown
 import nh3
 import yaml
 
+from app.extensions import db
+
 LANGUAGES = ("es", "en", "pt")
 SOURCE = "es"
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -213,3 +215,65 @@ def rel_path(root: Path, path: Path) -> str:
         return str(path.relative_to(root.parent))
     except ValueError:
         return str(path)
+
+
+# --------------------------------------------------------------------------- sync helpers
+
+
+@dataclass
+class SyncResult:
+    """What a sync changed, by kind of object."""
+
+    created: dict = field(default_factory=dict)
+    updated: dict = field(default_factory=dict)
+    retired: dict = field(default_factory=dict)
+
+    def count(self, what: str, kind: str) -> None:
+        """Count one change of a kind of object."""
+        bucket = getattr(self, what)
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired)
+
+    def summary(self) -> str:
+        """A one-line human summary."""
+        if not self.changed:
+            return "no changes"
+        parts = []
+        for what in ("created", "updated", "retired"):
+            bucket = getattr(self, what)
+            if bucket:
+                parts.append(what + " " + ", ".join(f"{n} {k}" for k, n in sorted(bucket.items())))
+        return "; ".join(parts)
+
+
+def assign(obj: Any, values: dict) -> bool:
+    """Set attributes that differ; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def upsert(existing: dict, key: Any, factory, values: dict, kind: str, result: SyncResult):
+    """Update the object under key, or create it; count what happened."""
+    obj = existing.get(key)
+    if obj is None:
+        obj = factory(**values)
+        db.session.add(obj)
+        existing[key] = obj
+        result.count("created", kind)
+    elif assign(obj, values):
+        result.count("updated", kind)
+    return obj
+
+
+def retire(objects, keep: set, kind: str, result: SyncResult) -> None:
+    for obj in objects:
+        if obj.id not in keep and obj.active:
+            obj.active = False
+            result.count("retired", kind)

@@ -1,9 +1,7 @@
-"""The training modules and reference lists: reading content/ into a bundle and syncing it.
+"""The training modules and reference lists (areas, municipalities): reading and syncing them.
 
-`load_content(path)` reads and validates everything and returns a bundle plus a report of errors and
-warnings, each with file and line; it never touches the database. `sync_content(bundle)` writes a
-valid bundle into the database idempotently: objects are matched by their stable keys, updated in
-place, and retired (never deleted) when they disappear, so learners' progress and past attempts stay.
+Objects are matched by their stable keys, updated in place, and retired (never deleted) when they
+disappear, so learners' progress and past attempts stay.
 """
 from __future__ import annotations
 
@@ -27,7 +25,10 @@ from app.services.content.common import (
     line_of,
     read_yaml,
     rel_path,
+    SyncResult,
     render_markdown,
+    retire,
+    upsert,
 )
 
 LESSON_FILE_RE = re.compile(r"^(?P<pos>\d+)-(?P<key>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2})\.md$")
@@ -89,21 +90,8 @@ class ModuleData:
     quiz: QuizData | None
 
 
-@dataclass
-class ContentBundle:
-    areas: list[dict] = field(default_factory=list)
-    municipalities: list[dict] = field(default_factory=list)
-    modules: list[ModuleData] = field(default_factory=list)
-
-
-def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
-    """Read and validate the whole content folder; nothing is written anywhere."""
-    root = Path(root)
-    report = Report()
-    bundle = ContentBundle()
-    if not root.is_dir():
-        report.error(str(root), 1, "content folder not found")
-        return bundle, report
+def load_modules(root: Path, report: Report, bundle) -> None:
+    """Read and validate areas, municipalities and the training modules into the bundle."""
     bundle.areas = _load_areas(root, report)
     bundle.municipalities = _load_municipalities(root, report)
     modules_dir = root / "modules"
@@ -126,7 +114,6 @@ def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
         seen_positions[module.position] = rel
         bundle.modules.append(module)
     bundle.modules.sort(key=lambda m: m.position)
-    return bundle, report
 
 
 def _load_areas(root: Path, report: Report) -> list[dict]:
@@ -394,77 +381,17 @@ def _load_question(item: dict, check: Checker, rel: str, report: Report) -> Ques
 # --------------------------------------------------------------------------- sync
 
 
-@dataclass
-class SyncResult:
-    """What a sync changed, by kind of object."""
-
-    created: dict = field(default_factory=dict)
-    updated: dict = field(default_factory=dict)
-    retired: dict = field(default_factory=dict)
-
-    def count(self, what: str, kind: str) -> None:
-        """Count one change of a kind of object."""
-        bucket = getattr(self, what)
-        bucket[kind] = bucket.get(kind, 0) + 1
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.retired)
-
-    def summary(self) -> str:
-        """A one-line human summary."""
-        if not self.changed:
-            return "no changes"
-        parts = []
-        for what in ("created", "updated", "retired"):
-            bucket = getattr(self, what)
-            if bucket:
-                parts.append(what + " " + ", ".join(f"{n} {k}" for k, n in sorted(bucket.items())))
-        return "; ".join(parts)
-
-
-def _assign(obj: Any, values: dict) -> bool:
-    """Set attributes that differ; True when anything changed."""
-    changed = False
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed
-
-
-def _upsert(existing: dict, key: Any, factory, values: dict, kind: str, result: SyncResult):
-    """Update the object under key, or create it; count what happened."""
-    obj = existing.get(key)
-    if obj is None:
-        obj = factory(**values)
-        db.session.add(obj)
-        existing[key] = obj
-        result.count("created", kind)
-    elif _assign(obj, values):
-        result.count("updated", kind)
-    return obj
-
-
-def _retire(objects, keep: set, kind: str, result: SyncResult) -> None:
-    for obj in objects:
-        if obj.id not in keep and obj.active:
-            obj.active = False
-            result.count("retired", kind)
-
-
-def sync_content(bundle: ContentBundle) -> SyncResult:
-    """Write a validated bundle into the database; running it twice changes nothing the second time."""
-    result = SyncResult()
+def sync_modules(bundle, result: SyncResult) -> None:
+    """Write areas, municipalities and modules of a validated bundle; a second run changes nothing."""
     areas = {a.key: a for a in db.session.scalars(select(Area))}
     for item in bundle.areas:
-        _upsert(areas, item["key"], Area, {**item, "active": True}, "areas", result)
+        upsert(areas, item["key"], Area, {**item, "active": True}, "areas", result)
     db.session.flush()
-    _retire(areas.values(), {areas[i["key"]].id for i in bundle.areas}, "areas", result)
+    retire(areas.values(), {areas[i["key"]].id for i in bundle.areas}, "areas", result)
 
     municipalities = {m.key: m for m in db.session.scalars(select(Municipality))}
     for item in bundle.municipalities:
-        _upsert(municipalities, item["key"], Municipality, item, "municipalities", result)
+        upsert(municipalities, item["key"], Municipality, item, "municipalities", result)
 
     modules = {m.key: m for m in db.session.scalars(select(Module))}
     lessons = {(lesson.module_id, lesson.key): lesson for lesson in db.session.scalars(select(Lesson))}
@@ -474,7 +401,7 @@ def sync_content(bundle: ContentBundle) -> SyncResult:
 
     kept_modules = set()
     for mdata in bundle.modules:
-        module = _upsert(modules, mdata.key, Module, {
+        module = upsert(modules, mdata.key, Module, {
             "key": mdata.key, "position": mdata.position, "hours": mdata.hours, "title": mdata.title,
             "summary": mdata.summary, "objectives": mdata.objectives, "active": True,
         }, "modules", result)
@@ -482,31 +409,30 @@ def sync_content(bundle: ContentBundle) -> SyncResult:
         kept_modules.add(module.id)
         kept_lessons = set()
         for ldata in mdata.lessons:
-            lesson = _upsert(lessons, (module.id, ldata.key), Lesson, {
+            lesson = upsert(lessons, (module.id, ldata.key), Lesson, {
                 "module_id": module.id, "key": ldata.key, "position": ldata.position,
                 "minutes": ldata.minutes, "title": ldata.title, "body_html": ldata.body_html,
                 "source_hash": ldata.source_hash, "active": True,
             }, "lessons", result)
             db.session.flush()
             kept_lessons.add(lesson.id)
-        _retire([v for (mid, _), v in lessons.items() if mid == module.id], kept_lessons, "lessons", result)
+        retire([v for (mid, _), v in lessons.items() if mid == module.id], kept_lessons, "lessons", result)
         if mdata.quiz is not None:
             _sync_quiz(module, mdata.quiz, quizzes, questions, choices, result)
-    _retire(modules.values(), kept_modules, "modules", result)
+    retire(modules.values(), kept_modules, "modules", result)
     db.session.flush()
-    return result
 
 
 def _sync_quiz(module: Module, qdata: QuizData, quizzes: dict, questions: dict, choices: dict,
                result: SyncResult) -> None:
-    quiz = _upsert(quizzes, module.id, Quiz, {
+    quiz = upsert(quizzes, module.id, Quiz, {
         "module_id": module.id, "pass_mark": qdata.pass_mark, "max_attempts": qdata.max_attempts,
         "questions_per_attempt": qdata.questions_per_attempt, "time_limit_minutes": qdata.time_limit_minutes,
     }, "quizzes", result)
     db.session.flush()
     kept_questions = set()
     for position, question_data in enumerate(qdata.questions, start=1):
-        question = _upsert(questions, (quiz.id, question_data.key), Question, {
+        question = upsert(questions, (quiz.id, question_data.key), Question, {
             "quiz_id": quiz.id, "key": question_data.key, "kind": question_data.kind, "position": position,
             "text": question_data.text, "explanation": question_data.explanation, "active": True,
         }, "questions", result)
@@ -514,11 +440,11 @@ def _sync_quiz(module: Module, qdata: QuizData, quizzes: dict, questions: dict, 
         kept_questions.add(question.id)
         kept_choices = set()
         for cpos, cdata in enumerate(question_data.choices, start=1):
-            choice = _upsert(choices, (question.id, cdata.key), Choice, {
+            choice = upsert(choices, (question.id, cdata.key), Choice, {
                 "question_id": question.id, "key": cdata.key, "position": cpos, "text": cdata.text,
                 "is_correct": cdata.correct, "active": True,
             }, "choices", result)
             db.session.flush()
             kept_choices.add(choice.id)
-        _retire([c for (qid, _), c in choices.items() if qid == question.id], kept_choices, "choices", result)
-    _retire([q for (qid, _), q in questions.items() if qid == quiz.id], kept_questions, "questions", result)
+        retire([c for (qid, _), c in choices.items() if qid == question.id], kept_choices, "choices", result)
+    retire([q for (qid, _), q in questions.items() if qid == quiz.id], kept_questions, "questions", result)
