@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per area of the product."""
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.diagnostic import bp as diagnostic_bp
     from app.learning import bp as learning_bp
     from app.monitoring import bp as monitoring_bp
     from app.municipal import bp as municipal_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(municipal_bp)
+    app.register_blueprint(diagnostic_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -49,6 +49,7 @@ def app(tmp_path_factory):
     if FixtureConfig.SQLALCHEMY_DATABASE_URI == "sqlite://":
         # A file, not memory, so that extra apps made by a test see the same database.
         FixtureConfig.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    FixtureConfig.UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
     application = create_app(FixtureConfig)
     with application.app_context():
         _reset_schema()

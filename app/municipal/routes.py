@@ -165,7 +165,20 @@ def cycle_page(mc_id: int):
     history = cycle_service.cycles_of(mc.municipality_id)
     return render_template("municipal/cycle_page.html", mc=mc, state=state, focal=by_id.get(mc.focal_point_id),
                            substitute=by_id.get(mc.substitute_id), designation=designation, history=history,
-                           can_edit=permissions.can_edit_cycle_records(current_user, mc))
+                           can_edit=permissions.can_edit_cycle_records(current_user, mc),
+                           cycle_sections=_sections(mc, state))
+
+
+def _sections(mc: MunicipalCycle, state) -> list[dict]:
+    """The rows of the cycle page after the application: diagnostic, workshops, priorities and plan."""
+    return [
+        {"label": _("Diagnóstico"), "url": url_for("diagnostic.diagnostic", mc_id=mc.id), "state": state.diagnostic,
+         "detail": _("Indicadores de las diez dimensiones, con la sección especial sobre mujeres, niñas y otros grupos en situación de vulnerabilidad.")},
+        {"label": _("Talleres de diagnóstico"), "url": url_for("diagnostic.workshops", mc_id=mc.id), "count": state.workshops,
+         "detail": _("%(n)s talleres registrados.", n=state.workshops)},
+        {"label": _("Prioridades y plan de trabajo"), "url": url_for("diagnostic.plan", mc_id=mc.id), "state": state.plan,
+         "detail": _("%(p)s prioridades y %(a)s acciones.", p=state.priorities, a=state.actions)},
+    ]
 
 
 def _designation_form(mc: MunicipalCycle) -> DesignationForm:
