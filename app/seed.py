@@ -13,12 +13,14 @@ from app.models import Area, Lesson, Module, Municipality, Quiz, User, utcnow
 from app.models.people import GENDER_MAN, GENDER_NONBINARY, GENDER_UNDISCLOSED, GENDER_WOMAN, ROLE_COORDINATOR, ROLE_IOM
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
+from app.seed_municipal import seed_municipal
 from app.services.accounts import create_user, find_user_by_email
 
 DEMO_PASSWORD = "demo-campus-2026"
 DEMO_DOMAIN = "demo.migraciudades.org"
 
-# (email local part, name, role, municipality key, area key, gender, focal point, modules done, lessons of the next)
+# (email local part, name, role, municipality key, area key, gender, focal point of this year's cycle,
+#  modules done, lessons of the next); focal points are designated in app.seed_municipal.
 DEMO_ACCOUNTS = [
     ("oim", "Lucía Fernández", ROLE_IOM, None, None, GENDER_WOMAN, False, 0, 0),
     ("coordinacion", "Martín Sosa", ROLE_COORDINATOR, None, None, GENDER_MAN, False, 0, 0),
@@ -127,7 +129,7 @@ def seed_demo(seed: int) -> None:
         user = create_user(
             name=name, email=f"{local}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=role,
             municipality_id=municipalities[mkey].id if mkey else None, area_id=areas[akey].id if akey else None,
-            gender=gender, is_focal_point=focal, locale="es",
+            gender=gender, locale="es",
         )
         if done or extra:
             _simulate(user, modules, rng, 1.0, plan=(done, extra))
@@ -147,6 +149,7 @@ def seed_demo(seed: int) -> None:
             user.created_at = utcnow() - timedelta(days=rng.randint(30, 120))
             _simulate(user, modules, rng, min(1.0, max(0.05, rng.gauss(drive, 0.25))))
             count += 1
+    seed_municipal(rng, find_user_by_email(f"oim@{DEMO_DOMAIN}"), find_user_by_email(f"coordinacion@{DEMO_DOMAIN}"))
     db.session.commit()
     click.echo(f"demo data created: {len(DEMO_ACCOUNTS)} named accounts and {count} officials "
                f"(password for all: {DEMO_PASSWORD})")
