@@ -238,7 +238,7 @@ def _officials(mc: MunicipalCycle) -> list[User]:
 
 def _suppress_for(mc: MunicipalCycle) -> bool:
     """Figures are exact for the municipality's own staff and protected for everyone else."""
-    return not (current_user.role == ROLE_OFFICIAL and current_user.municipality_id == mc.municipality_id)
+    return not permissions.sees_exact_municipal_figures(current_user, mc)
 
 
 @bp.route("/municipal/<int:mc_id>/workshops")

@@ -118,3 +118,10 @@ def can_review(user, mc=None) -> bool:
 def can_download_letter(user, mc) -> bool:
     """The mayor's letter of intent: whoever may see the cycle."""
     return can_view_cycle(user, mc)
+
+
+def sees_exact_municipal_figures(user, mc) -> bool:
+    """The municipality's own staff see its workshop figures exactly; everyone else sees them protected
+    by the disclosure rules (small counts hidden)."""
+    return (_signed_in(user) and user.role == ROLE_OFFICIAL and mc is not None
+            and user.municipality_id == mc.municipality_id)
