@@ -68,7 +68,7 @@ class ActionForm(FlaskForm):
 
     description = TextAreaField(_l("Acción"), validators=[DataRequired(_l("Describa la acción.")), Length(max=4000)])
     area = SelectField(_l("Área responsable"), coerce=int)
-    starts_on = DateField(_l("Inicio"), validators=[Optional()])
+    starts_on = DateField(_l("Fecha de inicio"), validators=[Optional()])
     due_on = DateField(_l("Fecha límite"), validators=[Optional()])
     indicator = StringField(_l("Indicador de seguimiento"), description=_l("Cómo se sabrá que avanza, por ejemplo: «personas atendidas por mes»."),
                             validators=[Length(max=300)])
