@@ -269,12 +269,12 @@ def application(mc_id: int):
                     contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
                     contact_phone=form.contact_phone.data or "",
                 ))
+                db.session.commit()  # the draft is kept even when it cannot be submitted yet
                 if action == "submit":
                     application_service.submit(current_user, mc)
                     db.session.commit()
                     flash(_("Solicitud enviada a la OIM para su revisión."), "success")
                 else:
-                    db.session.commit()
                     flash(_("Borrador guardado."), "success")
                 return redirect(url_for("municipal.application", mc_id=mc.id))
             if action == "letter" and letter.validate_on_submit():
