@@ -77,15 +77,19 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per area of the product."""
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.certification import bp as certification_bp
     from app.learning import bp as learning_bp
     from app.monitoring import bp as monitoring_bp
     from app.public import bp as public_bp
+    from app.verify import bp as verify_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(learning_bp)
     app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(certification_bp)
+    app.register_blueprint(verify_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -110,6 +114,9 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use for translation and locale formatting."""
     app.jinja_env.filters["tr"] = tr
+    from app.credentials.codes import grouped
+
+    app.jinja_env.filters["grouped_code"] = grouped
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["number"] = lambda value, digits=0: format_decimal(
         value, format="#,##0" + ("." + "0" * digits if digits else "")
