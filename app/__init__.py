@@ -21,6 +21,10 @@ def create_app(config_class: type = Config) -> Flask:
     register_template_helpers(app)
     register_request_hooks(app)
     register_commands(app)
+    if app.config.get("APP_ENV") == "production" and not (
+            app.config.get("CREDENTIAL_KEY_FILE") or app.config.get("CREDENTIAL_SIGNING_KEY")):
+        app.logger.warning("No credential signing key configured (CREDENTIAL_KEY_FILE or CREDENTIAL_SIGNING_KEY): "
+                           "training certificates will not be issued until one is set.")
     return app
 
 

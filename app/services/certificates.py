@@ -130,7 +130,7 @@ def training_claims(user: User, progress: list, language: str) -> dict:
                                title=m["title"], hours=m["hours"], score=f"{m['best_score']:.0f}"))
         where = ""
         if municipality:
-            where = _(", de %(municipality)s (%(province)s)", municipality=municipality.name,
+            where = _(", de %(municipality)s (%(province)s),", municipality=municipality.name,
                       province=municipality.province)
         claims = {
             "heading": _("Programa MigraCiudades · Organización Internacional para las Migraciones (OIM)"),

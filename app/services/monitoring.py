@@ -506,3 +506,77 @@ def provinces(scope_ids: set[int] | None) -> list[str]:
         select(Municipality.province).where(scope_clause(Municipality.id, scope_ids))
         .group_by(Municipality.province).order_by(Municipality.province)
     ))
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+@dataclass
+class CertificateRow:
+    """Training certificates held by the officials of one municipality."""
+
+    id: int
+    name: str
+    province: str
+    valid: int
+    revoked: int
+    genders: dict
+
+
+def _current_training_certificates(people):
+    """Training certificates not superseded, joined with the officials in scope and filters."""
+    from app.models import Certificate
+    from app.models.certification import KIND_TRAINING
+
+    return (
+        select().select_from(Certificate).join(people, people.c.id == Certificate.holder_id)
+        .where(Certificate.kind == KIND_TRAINING, Certificate.superseded_by_id.is_(None))
+    ), Certificate
+
+
+def certificates_by_municipality(scope_ids: set[int] | None, filters: Filters) -> list[CertificateRow]:
+    """Per municipality: valid and revoked training certificates, valid ones by gender (one query)."""
+    people = officials(scope_ids, filters)
+    base, Certificate = _current_training_certificates(people)
+    valid = Certificate.revoked_at.is_(None)
+    query = (
+        base.join(Municipality, Municipality.id == people.c.municipality_id)
+        .add_columns(Municipality.id, Municipality.name, Municipality.province,
+                     func.sum(case((valid, 1), else_=0)).label("valid"),
+                     func.sum(case((valid, 0), else_=1)).label("revoked"),
+                     *_gender_counts(case((valid, people.c.gender), else_=None)))
+        .group_by(Municipality.id, Municipality.name, Municipality.province)
+        .order_by(Municipality.name)
+    )
+    return [
+        CertificateRow(row.id, row.name, row.province, int(row.valid or 0), int(row.revoked or 0), _genders(row))
+        for row in db.session.execute(query)
+    ]
+
+
+@dataclass
+class HolderRow:
+    """One certificate holder (for those who may see people)."""
+
+    user_id: int
+    name: str
+    municipality: str
+    code: str
+    issued_at: datetime
+    revoked_at: datetime | None
+
+
+def certificate_holders(scope_ids: set[int] | None, filters: Filters, page: int = 1,
+                        per_page: int = 25) -> tuple[list[HolderRow], int]:
+    """A page of training certificate holders in scope, by name (two queries)."""
+    people = officials(scope_ids, filters)
+    base, Certificate = _current_training_certificates(people)
+    query = (
+        base.join(Municipality, Municipality.id == people.c.municipality_id)
+        .add_columns(people.c.id, people.c.name, Municipality.name.label("municipality"), Certificate.code,
+                     Certificate.issued_at, Certificate.revoked_at)
+        .order_by(people.c.name, Certificate.id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return [HolderRow(r.id, r.name, r.municipality, r.code, r.issued_at, r.revoked_at) for r in rows], total
