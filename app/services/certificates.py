@@ -178,6 +178,8 @@ def has_training_certificate(user_id: int) -> bool:
 
 def issue_training_if_complete(user: User, now: datetime | None = None) -> Certificate | None:
     """Issue the training certificate the moment the rule is met; never a second one."""
+    # Lock the person's row (PostgreSQL) so that two requests completing at once cannot both issue.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if has_training_certificate(user.id):
         return None
     progress = progress_service.learner_progress(user.id)
