@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft201909Validator
 from pyld import jsonld as pyld_jsonld
 from pyld.jsonld import JsonLdError
@@ -221,3 +223,20 @@ def test_the_status_list_credential_is_signed_and_names_its_purpose():
     assert document["credentialSubject"]["statusPurpose"] == "revocation"
     assert statuslist.is_set(document["credentialSubject"]["encodedList"], 5)
     assert dropped_terms(document) == []
+
+
+# --------------------------------------------------------------------------- codes, property-based
+
+code_strategy = st.text(alphabet=codes.ALPHABET, min_size=16, max_size=16)
+
+
+@given(code_strategy, st.sampled_from([str.lower, str.upper, lambda s: s]), st.sampled_from(["-", " ", ""]))
+def test_any_printed_code_reads_back_however_it_is_typed(code, case, separator):
+    typed = case(codes.grouped(code).replace("-", separator))
+    assert codes.normalise(typed) == code
+
+
+@given(st.text(max_size=60))
+def test_any_input_is_either_a_well_formed_code_or_refused(text):
+    code = codes.normalise(text)
+    assert code is None or (len(code) == 16 and set(code) <= set(codes.ALPHABET))
