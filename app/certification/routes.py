@@ -74,9 +74,9 @@ def _render_manage(certificate, revoke_form, reissue_form, status=200):
 @login_required
 def revoke(code: str):
     """Revoke a certificate (IOM officers only), with a reason."""
-    certificate = _certificate_or_404(code)
     if not can_revoke_certificate(current_user):
         abort(403)
+    certificate = _certificate_or_404(code)
     form = RevokeForm(prefix="revoke")
     if not form.validate_on_submit():
         reissue_form = ReissueForm(prefix="reissue", formdata=None)
@@ -97,9 +97,9 @@ def revoke(code: str):
 @login_required
 def reissue(code: str):
     """Re-issue a certificate with a corrected name (IOM officers only); the old one is superseded."""
-    certificate = _certificate_or_404(code)
     if not can_reissue_certificate(current_user):
         abort(403)
+    certificate = _certificate_or_404(code)
     form = ReissueForm(prefix="reissue")
     if not form.validate_on_submit():
         return _render_manage(certificate, RevokeForm(prefix="revoke", formdata=None), form, 400)

@@ -10,6 +10,7 @@ from app.services import certificates as service
 from app.verify import bp
 from app.verify.forms import CodeForm
 
+
 def _verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
 
