@@ -4,6 +4,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export FLASK_APP = wsgi.py
 
+# The demo and the local server run as development: a credential signing key is made once in instance/.
+run demo serve: export APP_ENV = development
+
 .PHONY: run test setup install translations db content demo serve lint clean
 
 ## make run: set up everything (venv, dependencies, database, content, demo data) and serve on :5000

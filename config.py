@@ -21,6 +21,8 @@ def _database_url(url: str | None, default: str) -> str:
 class Config:
     """Settings for running the platform; every value can be overridden from the environment."""
 
+    APP_ENV = os.environ.get("APP_ENV", "production")
+
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL"), f"sqlite:///{BASE_DIR / 'instance' / 'migraciudades.db'}"
@@ -50,6 +52,14 @@ class Config:
     # Uploaded files (the mayor's letter of intent) live outside the web root.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     LETTER_MAX_BYTES = int(os.environ.get("LETTER_MAX_BYTES", 5 * 1024 * 1024))
+    # Certificates: the absolute address printed in QR codes and used for the credentials' https ids;
+    # the Ed25519 key that signs Open Badges credentials (a PEM or JWK file, or the key itself in a
+    # variable). Without a key, development makes one in instance/ and production refuses to issue.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    CREDENTIAL_KEY_FILE = os.environ.get("CREDENTIAL_KEY_FILE")
+    CREDENTIAL_SIGNING_KEY = os.environ.get("CREDENTIAL_SIGNING_KEY")
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+
     # Seconds of grace given to a timed quiz submission that left the browser just before the deadline.
     QUIZ_SUBMIT_GRACE_SECONDS = 30
 
@@ -58,7 +68,9 @@ class TestConfig(Config):
     """Settings for the test suite: a throwaway database, fast hashing, no rate limit by default."""
 
     TESTING = True
+    APP_ENV = "test"
     SECRET_KEY = "test"
+    PUBLIC_BASE_URL = "https://campus.example.org"
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL"), "sqlite://"
     )

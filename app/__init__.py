@@ -21,6 +21,10 @@ def create_app(config_class: type = Config) -> Flask:
     register_template_helpers(app)
     register_request_hooks(app)
     register_commands(app)
+    if app.config.get("APP_ENV") == "production" and not (
+            app.config.get("CREDENTIAL_KEY_FILE") or app.config.get("CREDENTIAL_SIGNING_KEY")):
+        app.logger.warning("No credential signing key configured (CREDENTIAL_KEY_FILE or CREDENTIAL_SIGNING_KEY): "
+                           "training certificates will not be issued until one is set.")
     return app
 
 
@@ -78,10 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.diagnostic import bp as diagnostic_bp
+    from app.certification import bp as certification_bp
     from app.learning import bp as learning_bp
     from app.monitoring import bp as monitoring_bp
     from app.municipal import bp as municipal_bp
     from app.public import bp as public_bp
+    from app.verify import bp as verify_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -90,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(municipal_bp)
     app.register_blueprint(diagnostic_bp)
+    app.register_blueprint(certification_bp)
+    app.register_blueprint(verify_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -114,6 +122,9 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use for translation and locale formatting."""
     app.jinja_env.filters["tr"] = tr
+    from app.credentials.codes import grouped
+
+    app.jinja_env.filters["grouped_code"] = grouped
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.filters["number"] = lambda value, digits=0: format_decimal(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Area, Lesson, Module, Municipality, Quiz, User, utcnow
 from app.models.people import GENDER_MAN, GENDER_NONBINARY, GENDER_UNDISCLOSED, GENDER_WOMAN, ROLE_COORDINATOR, ROLE_IOM
+from app.services import certificates as certificate_service
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
 from app.seed_municipal import seed_municipal
@@ -24,7 +25,7 @@ DEMO_DOMAIN = "demo.migraciudades.org"
 DEMO_ACCOUNTS = [
     ("oim", "Lucía Fernández", ROLE_IOM, None, None, GENDER_WOMAN, False, 0, 0),
     ("coordinacion", "Martín Sosa", ROLE_COORDINATOR, None, None, GENDER_MAN, False, 0, 0),
-    ("referente", "Carolina Medina", "official", "cordoba", "desarrollo-social", GENDER_WOMAN, True, 3, 2),
+    ("referente", "Carolina Medina", "official", "cordoba", "desarrollo-social", GENDER_WOMAN, True, 4, 0),
     ("funcionaria", "Valeria Gómez", "official", "cordoba", "salud", GENDER_WOMAN, False, 1, 2),
 ]
 
@@ -122,7 +123,10 @@ def seed_demo(seed: int) -> None:
     if not municipalities or not areas or not modules:
         raise click.ClickException("no content in the database: run `flask content sync` first")
     if find_user_by_email(f"oim@{DEMO_DOMAIN}") is not None:
-        click.echo("demo data already present: nothing to do")
+        issued, revoked = _demo_certificates()
+        db.session.commit()
+        click.echo("demo data already present" + (f"; certificates issued: {issued}, revoked: {revoked}"
+                                                   if issued or revoked else ": nothing to do"))
         return
 
     for local, name, role, mkey, akey, gender, focal, done, extra in DEMO_ACCOUNTS:
@@ -149,7 +153,40 @@ def seed_demo(seed: int) -> None:
             user.created_at = utcnow() - timedelta(days=rng.randint(30, 120))
             _simulate(user, modules, rng, min(1.0, max(0.05, rng.gauss(drive, 0.25))))
             count += 1
+    db.session.flush()
+    issued, revoked = _demo_certificates()
     seed_municipal(rng, find_user_by_email(f"oim@{DEMO_DOMAIN}"), find_user_by_email(f"coordinacion@{DEMO_DOMAIN}"))
     db.session.commit()
-    click.echo(f"demo data created: {len(DEMO_ACCOUNTS)} named accounts and {count} officials "
-               f"(password for all: {DEMO_PASSWORD})")
+    click.echo(f"demo data created: {len(DEMO_ACCOUNTS)} named accounts and {count} officials, "
+               f"{issued} training certificates ({revoked} revoked) (password for all: {DEMO_PASSWORD})")
+
+
+# The demo's revoked certificate: whose, and why (a believable reason, in the source language).
+REVOKED_DEMO_EMAIL = f"rosario.4@{DEMO_DOMAIN}"
+REVOKED_DEMO_REASON = ("Emitido a una cuenta compartida por dos personas; cada una debe completar la "
+                       "capacitación con su propia cuenta.")
+
+
+def _demo_certificates() -> tuple[int, int]:
+    """Issue the training certificates the demo progress has earned and revoke one (idempotent)."""
+    issued = 0
+    people = db.session.scalars(select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")).order_by(User.id))
+    for user in people:
+        if certificate_service.issue_training_if_complete(user) is not None:
+            issued += 1
+    from app.models import Certificate
+
+    if db.session.scalar(select(Certificate.id).where(Certificate.revoked_at.is_not(None)).limit(1)) is not None:
+        return issued, 0
+    officer = find_user_by_email(f"oim@{DEMO_DOMAIN}")
+    holder = find_user_by_email(REVOKED_DEMO_EMAIL)
+    target = certificate_service.training_certificate_of(holder.id) if holder else None
+    if target is None:  # the chosen official did not finish: revoke the first other demo certificate
+        target = db.session.scalar(
+            select(Certificate).join(User, User.id == Certificate.holder_id)
+            .where(User.email != f"referente@{DEMO_DOMAIN}", Certificate.superseded_by_id.is_(None))
+            .order_by(Certificate.id).limit(1))
+    if target is None:
+        return issued, 0
+    certificate_service.revoke(officer, target, REVOKED_DEMO_REASON)
+    return issued, 1

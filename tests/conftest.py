@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
+from app.credentials import keys
 from app.extensions import db
 from app.models import Area, Municipality
 from app.services.accounts import create_user
@@ -28,6 +29,7 @@ PASSWORD = "una-clave-segura"
 
 class FixtureConfig(TestConfig):
     CONTENT_DIR = str(FIXTURE_CONTENT)
+    CREDENTIAL_SIGNING_KEY = keys.to_pem(keys.generate())  # a fresh key for each test run
 
 
 def _reset_schema() -> None:

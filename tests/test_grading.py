@@ -1,6 +1,6 @@
 """Grading rules: one point per question, multiple choice all or nothing, best attempt counts."""
 from app.services.grading import best_score, grade, question_is_correct
-from app.services.progress import module_completed
+from app.services.completion import module_complete
 
 
 def test_single_choice_scores_only_the_right_answer():
@@ -43,8 +43,8 @@ def test_best_score_ignores_ungraded_attempts():
 
 
 def test_module_completion_needs_every_lesson_and_a_passed_quiz():
-    assert module_completed(4, 4, has_quiz=True, quiz_passed=True)
-    assert not module_completed(4, 3, has_quiz=True, quiz_passed=True)
-    assert not module_completed(4, 4, has_quiz=True, quiz_passed=False)
-    assert module_completed(2, 2, has_quiz=False, quiz_passed=False)
-    assert not module_completed(0, 0, has_quiz=False, quiz_passed=False), "an empty module is never complete"
+    assert module_complete(4, 4, has_quiz=True, passed=True)
+    assert not module_complete(4, 3, has_quiz=True, passed=True)
+    assert not module_complete(4, 4, has_quiz=True, passed=False)
+    assert module_complete(2, 2, has_quiz=False, passed=False)
+    assert not module_complete(0, 0, has_quiz=False, passed=False), "an empty module is never complete"

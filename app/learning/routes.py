@@ -1,15 +1,17 @@
 """Learning pages: thin views over app.services.progress and app.services.quiz."""
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.credentials.keys import KeyNotConfigured
 from app.extensions import db
 from app.learning import bp
 from app.models import Lesson, Module, Quiz, QuizAttempt, utcnow
 from app.models.learning import ATTEMPT_OPEN
+from app.services import certificates as certificate_service
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
 
@@ -71,10 +73,30 @@ def catalogue():
 def my_progress():
     """The learner's own progress across every module (personal: no group figures here)."""
     progress = progress_service.learner_progress(current_user.id)
+    counted = [p for p in progress if p.counts]
     return render_template(
         "learning/my_progress.html", progress=progress,
-        completed=sum(p.completed for p in progress), total=len(progress),
+        completed=sum(p.completed for p in counted), total=len(counted),
+        training_complete=progress_service.training_complete(progress),
+        certificate=certificate_service.training_certificate_of(current_user.id),
     )
+
+
+def _issue_certificate_if_due() -> None:
+    """Issue the training certificate in this request's transaction the moment the rule is met.
+
+    Without a configured signing key nothing is issued (the learner's progress is still saved); the
+    error is logged and `flask credentials issue-pending` issues what is owed once a key is set.
+    """
+    try:
+        certificate = certificate_service.issue_training_if_complete(current_user)
+    except KeyNotConfigured as error:
+        current_app.logger.error("training certificate not issued to user %s: %s", current_user.id, error)
+        flash(_("Terminó la capacitación. Su certificado se emitirá en cuanto la plataforma tenga "
+                "configurada su firma digital."), "info")
+        return
+    if certificate is not None:
+        flash(_("¡Terminó la capacitación! Su certificado está listo en «Mi progreso»."), "success")
 
 
 @bp.route("/modules/<key>")
@@ -122,6 +144,7 @@ def complete_lesson(key: str, lesson_key: str):
     if index is None:
         abort(404)
     progress_service.complete_lesson(current_user.id, lessons[index].id, utcnow())
+    _issue_certificate_if_due()
     db.session.commit()
     flash(_("Lección completada."), "success")
     if index + 1 < len(lessons):
@@ -167,6 +190,7 @@ def attempt(attempt_id: int):
             if quiz_service.submit(attempt, _posted_answers()):
                 if late:
                     flash(QUIZ_MESSAGES["time_up"](quiz), "error")
+                _issue_certificate_if_due()
             db.session.commit()
         else:
             try:
@@ -177,6 +201,7 @@ def attempt(attempt_id: int):
             db.session.commit()
         return redirect(url_for("learning.attempt", attempt_id=attempt.id))
     if quiz_service.expire_if_due(attempt):
+        _issue_certificate_if_due()
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
     drawn = quiz_service.drawn_questions(attempt)

@@ -251,3 +251,38 @@ def gender():
         if response is not None:
             return response
     return render_template("monitoring/gender.html", form=form, tables=tables, level=level, levels=LEVELS, policy=policy)
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+@bp.route("/certificates")
+@monitor_required
+def certificates():
+    """Training certificates per municipality and gender; the holders for those who may see people."""
+    scope_ids = _scope()
+    form, filters = _filter_form(scope_ids)
+    policy = _policy()
+    rows = M.certificates_by_municipality(scope_ids, filters)
+    table = T.Table("certificates", _("Certificados de capacitación por municipio"), [
+        T.Column("name", _("Municipio"), "text", numeric=False),
+        T.Column("province", _("Provincia"), "text", numeric=False),
+        T.Column("valid", _("Certificados vigentes")),
+        T.Column("revoked", _("Revocados")),
+        *T.gender_columns(),
+    ], note=T.suppression_note(policy))
+    for row in rows:
+        table.rows.append({"name": row.name, "province": row.province,
+                           "valid": T._cell(gender_service.safe_count(row.valid, policy), policy),
+                           "revoked": T._cell(gender_service.safe_count(row.revoked, policy), policy),
+                           **T.gender_cells(row.genders, policy)})
+    holders, total, page = None, 0, max(request.args.get("page", 1, type=int), 1)
+    if can_see_people(current_user):
+        holders, total = M.certificate_holders(scope_ids, filters, page=page, per_page=PER_PAGE)
+    response = _maybe_export([table], filters, scope_ids)
+    if response is not None:
+        return response
+    return render_template(
+        "monitoring/certificates.html", form=form, table=table, policy=policy, holders=holders, total=total,
+        page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+    )

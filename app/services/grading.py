@@ -4,11 +4,13 @@ Every question is worth one point. Single-choice and true/false questions score 
 answer is the correct one. Multiple-choice questions are graded all or nothing: the point is given only
 when the selected set equals the set of correct choices (no partial credit, so guessing every box never
 pays). The score is the percentage of points over the questions drawn, rounded to one decimal; the
-attempt passes when the score reaches the pass mark.
+attempt passes when the score reaches the pass mark (the rule lives in app.services.completion).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from app.services.completion import attempt_passed
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def grade(answers: list[tuple[set[int], set[int]]], pass_mark: int) -> Grade:
     graded = tuple(GradedQuestion(question_is_correct(sel, cor)) for sel, cor in answers)
     total = len(graded)
     score = round(100.0 * sum(g.correct for g in graded) / total, 1) if total else 0.0
-    return Grade(score=score, passed=score >= pass_mark, questions=graded)
+    return Grade(score=score, passed=attempt_passed(score, pass_mark), questions=graded)
 
 
 def best_score(scores: list[float | None]) -> float | None:

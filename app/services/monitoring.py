@@ -27,6 +27,7 @@ from app.models import (
 from app.models.learning import ATTEMPT_OPEN
 from app.models.people import ROLE_OFFICIAL
 from app.services.cycles import designated_sql
+from app.services import completion
 from app.services.gender import CATEGORIES
 from app.services.scope import scope_clause
 
@@ -75,15 +76,19 @@ def officials(scope_ids: set[int] | None, filters: Filters):
 
 
 def _module_totals():
+    """Subquery: the modules that count for the training (active, with active lessons; see
+    app.services.completion), their number of active lessons and whether they have a quiz."""
     return (
-        select(Lesson.module_id.label("module_id"), func.count(Lesson.id).label("total"))
+        select(Lesson.module_id.label("module_id"), func.count(Lesson.id).label("total"),
+               func.count(func.distinct(Quiz.id)).label("quizzes"))
         .join(Module, Module.id == Lesson.module_id)
+        .outerjoin(Quiz, Quiz.module_id == Module.id)
         .where(Lesson.active, Module.active).group_by(Lesson.module_id).subquery("t")
     )
 
 
 def module_count() -> int:
-    """How many active modules with lessons there are (what 'all modules' means)."""
+    """How many modules count for the training (what 'all modules' means; app.services.completion)."""
     totals = _module_totals()
     return db.session.scalar(select(func.count()).select_from(totals)) or 0
 
@@ -100,12 +105,14 @@ def per_official_module(people):
     best = (
         select(QuizAttempt.user_id.label("user_id"), Quiz.module_id.label("module_id"),
                func.max(QuizAttempt.score).label("best"), func.count(QuizAttempt.id).label("attempts"),
-               func.max(Quiz.pass_mark).label("pass_mark"))
+               completion.quiz_passed_sql(QuizAttempt.score, QuizAttempt.pass_mark).label("passed"))
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
         .group_by(QuizAttempt.user_id, Quiz.module_id).subquery("b")
     )
     lessons_done = func.coalesce(done.c.done, 0) >= totals.c.total
-    passed = and_(best.c.best.is_not(None), best.c.best >= best.c.pass_mark)
+    has_quiz = totals.c.quizzes > 0
+    passed = and_(has_quiz, func.coalesce(best.c.passed, 0) == 1)
+    complete = completion.module_complete_sql(totals.c.total, func.coalesce(done.c.done, 0), has_quiz, passed)
     return (
         select(
             people.c.id.label("user_id"), people.c.municipality_id, people.c.area_id, people.c.gender,
@@ -113,7 +120,7 @@ def per_official_module(people):
             case((or_(func.coalesce(done.c.opened, 0) > 0, func.coalesce(best.c.attempts, 0) > 0), 1), else_=0).label("started"),
             case((lessons_done, 1), else_=0).label("lessons_done"),
             case((passed, 1), else_=0).label("passed"),
-            case((and_(lessons_done, passed), 1), else_=0).label("completed"),
+            case((complete, 1), else_=0).label("completed"),
             best.c.best.label("best"),
             func.coalesce(best.c.attempts, 0).label("attempts"),
         )
@@ -194,7 +201,7 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
             func.count(joined.c.user_id).label("registered"),
             func.sum(case((joined.c.last_seen_at >= since, 1), else_=0)).label("active"),
             func.sum(joined.c.completed).label("modules_completed"),
-            func.sum(case((joined.c.completed >= n_modules, 1), else_=0)).label("all_modules"),
+            func.sum(case((completion.training_complete_sql(joined.c.completed, n_modules), 1), else_=0)).label("all_modules"),
             func.sum(joined.c.best_sum).label("best_sum"), func.sum(joined.c.best_n).label("best_n"),
             *_gender_counts(joined.c.gender),
         )
@@ -282,7 +289,7 @@ def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
             func.sum(case((stats.c.started > 0, 1), else_=0)).label("started"),
             func.sum(case((and_(stats.c.lessons_done >= n_modules, n_modules > 0), 1), else_=0)).label("lessons_done"),
             func.sum(case((and_(stats.c.passed >= n_modules, n_modules > 0), 1), else_=0)).label("passed"),
-            func.sum(case((and_(stats.c.completed >= n_modules, n_modules > 0), 1), else_=0)).label("completed"),
+            func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)).label("completed"),
             func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"),
             *_gender_counts(stats.c.gender),
         )
@@ -316,7 +323,7 @@ def funnel(scope_ids: set[int] | None, filters: Filters) -> Funnel:
         func.sum(case((stats.c.started > 0, 1), else_=0)),
         func.sum(case((stats.c.lessons_done > 0, 1), else_=0)),
         func.sum(case((stats.c.passed > 0, 1), else_=0)),
-        func.sum(case((and_(stats.c.completed >= n_modules, n_modules > 0), 1), else_=0)),
+        func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)),
     )).one()
     return Funnel(*(int(v or 0) for v in row))
 
@@ -461,7 +468,7 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
     else:
         stats = per_official(people)
         n_modules = module_count()
-        completed = case((and_(stats.c.completed >= n_modules, n_modules > 0), 1), else_=0)
+        completed = case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)
         passed = case((stats.c.passed > 0, 1), else_=0)
         if level == "municipality":
             group = (Municipality.id.label("key"), Municipality.name.label("label"), Municipality.name.label("pos"))
@@ -500,3 +507,77 @@ def provinces(scope_ids: set[int] | None) -> list[str]:
         select(Municipality.province).where(scope_clause(Municipality.id, scope_ids))
         .group_by(Municipality.province).order_by(Municipality.province)
     ))
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+@dataclass
+class CertificateRow:
+    """Training certificates held by the officials of one municipality."""
+
+    id: int
+    name: str
+    province: str
+    valid: int
+    revoked: int
+    genders: dict
+
+
+def _current_training_certificates(people):
+    """Training certificates not superseded, joined with the officials in scope and filters."""
+    from app.models import Certificate
+    from app.models.certification import KIND_TRAINING
+
+    return (
+        select().select_from(Certificate).join(people, people.c.id == Certificate.holder_id)
+        .where(Certificate.kind == KIND_TRAINING, Certificate.superseded_by_id.is_(None))
+    ), Certificate
+
+
+def certificates_by_municipality(scope_ids: set[int] | None, filters: Filters) -> list[CertificateRow]:
+    """Per municipality: valid and revoked training certificates, valid ones by gender (one query)."""
+    people = officials(scope_ids, filters)
+    base, Certificate = _current_training_certificates(people)
+    valid = Certificate.revoked_at.is_(None)
+    query = (
+        base.join(Municipality, Municipality.id == people.c.municipality_id)
+        .add_columns(Municipality.id, Municipality.name, Municipality.province,
+                     func.sum(case((valid, 1), else_=0)).label("valid"),
+                     func.sum(case((valid, 0), else_=1)).label("revoked"),
+                     *_gender_counts(case((valid, people.c.gender), else_=None)))
+        .group_by(Municipality.id, Municipality.name, Municipality.province)
+        .order_by(Municipality.name)
+    )
+    return [
+        CertificateRow(row.id, row.name, row.province, int(row.valid or 0), int(row.revoked or 0), _genders(row))
+        for row in db.session.execute(query)
+    ]
+
+
+@dataclass
+class HolderRow:
+    """One certificate holder (for those who may see people)."""
+
+    user_id: int
+    name: str
+    municipality: str
+    code: str
+    issued_at: datetime
+    revoked_at: datetime | None
+
+
+def certificate_holders(scope_ids: set[int] | None, filters: Filters, page: int = 1,
+                        per_page: int = 25) -> tuple[list[HolderRow], int]:
+    """A page of training certificate holders in scope, by name (two queries)."""
+    people = officials(scope_ids, filters)
+    base, Certificate = _current_training_certificates(people)
+    query = (
+        base.join(Municipality, Municipality.id == people.c.municipality_id)
+        .add_columns(people.c.id, people.c.name, Municipality.name.label("municipality"), Certificate.code,
+                     Certificate.issued_at, Certificate.revoked_at)
+        .order_by(people.c.name, Certificate.id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return [HolderRow(r.id, r.name, r.municipality, r.code, r.issued_at, r.revoked_at) for r in rows], total

@@ -125,3 +125,30 @@ def sees_exact_municipal_figures(user, mc) -> bool:
     by the disclosure rules (small counts hidden)."""
     return (_signed_in(user) and user.role == ROLE_OFFICIAL and mc is not None
             and user.municipality_id == mc.municipality_id)
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def can_revoke_certificate(user) -> bool:
+    """Only IOM officers revoke certificates."""
+    return is_iom(user)
+
+
+def can_reissue_certificate(user) -> bool:
+    """Only IOM officers re-issue certificates (e.g. to correct a name)."""
+    return is_iom(user)
+
+
+def can_view_certificates_of(user, municipality_id: int | None) -> bool:
+    """Coordinators and IOM officers see the certificates (and holders) of municipalities in their scope."""
+    return can_see_people(user) and in_scope(visible_municipality_ids(user), municipality_id)
+
+
+def can_download_certificate(user, certificate) -> bool:
+    """The holder, and whoever may see certificates of the holder's municipality."""
+    if not _signed_in(user):
+        return False
+    if certificate.holder_id is not None and certificate.holder_id == user.id:
+        return True
+    return can_view_certificates_of(user, certificate.municipality_id)

@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, func, select
 from app.extensions import db
 from app.models import Lesson, LessonProgress, Module, Quiz, QuizAttempt
 from app.models.learning import ATTEMPT_OPEN
+from app.services import completion
 
 
 @dataclass
@@ -21,14 +22,20 @@ class ModuleProgress:
     attempts_used: int
     best_score: float | None
     has_open_attempt: bool
+    quiz_passed: bool = False  # any attempt reached the pass mark frozen on it (app.services.completion)
 
     @property
     def passed(self) -> bool:
-        return self.quiz is not None and self.best_score is not None and self.best_score >= self.quiz.pass_mark
+        return self.quiz is not None and self.quiz_passed
+
+    @property
+    def counts(self) -> bool:
+        """Whether this module is part of the training (it has lessons)."""
+        return completion.module_counts(self.lessons_total)
 
     @property
     def completed(self) -> bool:
-        return module_completed(self.lessons_total, self.lessons_done, self.quiz is not None, self.passed)
+        return completion.module_complete(self.lessons_total, self.lessons_done, self.quiz is not None, self.passed)
 
     @property
     def started(self) -> bool:
@@ -48,9 +55,10 @@ class ModuleProgress:
         return round(100 * done / steps) if steps else 0
 
 
-def module_completed(lessons_total: int, lessons_done: int, has_quiz: bool, quiz_passed: bool) -> bool:
-    """A module is complete when every lesson is complete and its quiz (if any) is passed."""
-    return lessons_total > 0 and lessons_done >= lessons_total and (quiz_passed or not has_quiz)
+def training_complete(progress: list[ModuleProgress]) -> bool:
+    """The training rule (app.services.completion) applied to a learner's progress."""
+    counted = [p for p in progress if p.counts]
+    return completion.training_complete(sum(p.completed for p in counted), len(counted))
 
 
 def learner_progress(user_id: int) -> list[ModuleProgress]:
@@ -71,18 +79,20 @@ def learner_progress(user_id: int) -> list[ModuleProgress]:
             func.count(QuizAttempt.id),
             func.max(QuizAttempt.score),
             func.sum(case((QuizAttempt.status == ATTEMPT_OPEN, 1), else_=0)),
+            completion.quiz_passed_sql(QuizAttempt.score, QuizAttempt.pass_mark),
         )
         .outerjoin(QuizAttempt, and_(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.user_id == user_id))
         .group_by(Quiz.id)
     ).all()
-    quizzes = {quiz.module_id: (quiz, used, best, open_count or 0) for quiz, used, best, open_count in quiz_rows}
+    quizzes = {quiz.module_id: (quiz, used, best, open_count or 0, bool(passed))
+               for quiz, used, best, open_count, passed in quiz_rows}
     progress = []
     for module in modules:
-        quiz, used, best, open_count = quizzes.get(module.id, (None, 0, None, 0))
+        quiz, used, best, open_count, passed = quizzes.get(module.id, (None, 0, None, 0, False))
         progress.append(ModuleProgress(
             module=module, quiz=quiz, lessons_total=lesson_counts.get(module.id, 0),
             lessons_done=done_counts.get(module.id, 0), attempts_used=used, best_score=best,
-            has_open_attempt=open_count > 0,
+            has_open_attempt=open_count > 0, quiz_passed=passed,
         ))
     return progress
 
