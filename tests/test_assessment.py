@@ -50,12 +50,12 @@ def _fail_attempts(client, in_app, n, module="basico"):
 
 
 def test_the_quiz_form_cannot_be_submitted_by_pressing_enter(client, make_user, login):
-    """Enter clicks a form's first submit button: here it is a disabled one, so Enter does nothing."""
+    """Enter clicks a form's first submit button (its default button): here a hidden 'save'."""
     login(make_user())
     html = client.get(f"/attempts/{_start(client)}").get_data(as_text=True)
     form = html[html.index('<form method="post" id="quiz-form"'):]
     first_button = re.search(r"<button[^>]*>", form).group(0)
-    assert "disabled" in first_button and 'type="submit"' in first_button
+    assert 'type="submit"' in first_button and 'value="save"' in first_button and "hidden" in first_button
     assert 'value="submit"' not in form, "no button on the question page submits the attempt"
 
 

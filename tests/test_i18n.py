@@ -11,7 +11,6 @@ from app.extensions import db
 from app.models import QuizAttempt, User
 from app.services import quiz as quiz_service
 from tests.conftest import submit_attempt
-from tests.conftest import submit_attempt
 
 ROOT = pathlib.Path(__file__).parent.parent
 TRANSLATIONS = ROOT / "translations"

@@ -92,7 +92,7 @@ def workbook(user_id: int) -> list[WorkbookSection]:
     """Every active lesson with an activity, by module, with the learner's answers (three queries)."""
     modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
     lessons = list(db.session.scalars(
-        select(Lesson).where(Lesson.active, Lesson.activity_title.is_not(None)).order_by(Lesson.module_id, Lesson.position)
+        select(Lesson).where(Lesson.active, Lesson.activity_minutes > 0).order_by(Lesson.module_id, Lesson.position)
     ))
     entries = {e.lesson_id: e for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user_id))}
     sections = []
@@ -105,9 +105,15 @@ def workbook(user_id: int) -> list[WorkbookSection]:
 
 def _plain(html_text: str) -> str:
     """Rendered Markdown back to readable plain text (for the downloaded file)."""
-    text = re.sub(r"</(p|li|h\d|tr)>", "\n", html_text)
+    def number(match: re.Match) -> str:
+        items = iter(range(1, 1000))
+        return re.sub(r"<li>", lambda _: f"{next(items)}. ", match.group(0))
+
+    text = re.sub(r"<ol>.*?</ol>", number, html_text, flags=re.S)
     text = re.sub(r"<li>", "- ", text)
-    return html.unescape(nh3.clean(text, tags=set())).strip()
+    text = re.sub(r"</(p|li|h\d|tr)>", "\n", text)
+    text = re.sub(r"\n\s*\n+", "\n\n", html.unescape(nh3.clean(text, tags=set())))
+    return "\n".join(line.strip() for line in text.strip().splitlines())
 
 
 def as_markdown(name: str, sections: list[WorkbookSection], heading: str, exported: str,

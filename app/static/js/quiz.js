@@ -27,6 +27,11 @@
       .catch(function () { status.textContent = status.getAttribute("data-failed"); });
   }
 
+  // Enter on a choice would save and reload the page (it never submits): with the script, it does nothing.
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.tagName === "INPUT") { event.preventDefault(); }
+  });
+
   form.addEventListener("change", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 600);
