@@ -54,7 +54,8 @@ def workbook_download():
         exported=_("Descargado el %(date)s", date=format_date(utcnow(), "long")),
         no_answer=_("Todavía sin respuesta."), activity_label=_("Actividad"),
     )
-    filename = f"{_('cuaderno')}-{utcnow():%Y-%m-%d}.md"
+    stem = _("cuaderno")
+    filename = f"{stem}-{utcnow():%Y-%m-%d}.md"
     response = Response(text, mimetype="text/markdown")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _private(response)
