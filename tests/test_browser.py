@@ -37,7 +37,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    page = browser.new_page()
+    page = browser.new_context(locale="es-AR").new_page()  # the texts checked below are Spanish
     page.set_default_timeout(10_000)
     return page
 
