@@ -299,3 +299,34 @@ def test_catalogue_and_module_page_show_hours_and_their_breakdown(client, make_u
     assert breakdown in client.get("/modules").get_data(as_text=True)
     html = client.get("/modules/basico").get_data(as_text=True)
     assert breakdown in html and "actividad: 60 minutos" in html
+
+
+def test_a_second_grant_for_the_same_used_up_attempts_is_refused(session, make_user, staff, client, login, in_app):
+    learner = make_user(municipality="cordoba")
+    login(learner)
+    _fail_attempts(client, in_app, 3)
+    quiz = session.scalar(select(Quiz).where(Quiz.max_attempts == 3))
+    iom, person = session.get(User, staff.iom.id), session.get(User, learner.id)
+    quiz_service.grant_extra_attempt(iom, person, quiz, "Primera vez.")
+    with pytest.raises(quiz_service.QuizError) as refused:
+        quiz_service.grant_extra_attempt(session.get(User, staff.cordoba.id), person, quiz, "Otra vez.")
+    assert refused.value.code == "not_needed"
+    assert [g.after_attempts for g in session.scalars(select(ExtraAttempt))] == [3]
+
+
+def test_two_simultaneous_grants_record_one(app, make_user, staff, client, login, in_app):
+    if in_app(lambda: db.engine.dialect.name) != "postgresql":
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    from tests.test_workbook import _at_once
+
+    learner = make_user(municipality="cordoba")
+    login(learner)
+    _fail_attempts(client, in_app, 3)
+    quiz_id = in_app(lambda: db.session.scalar(select(Quiz.id).where(Quiz.max_attempts == 3)))
+    granters = (staff.iom.id, staff.cordoba.id)
+    results = _at_once(app, lambda i: quiz_service.grant_extra_attempt(
+        db.session.get(User, granters[i]), db.session.get(User, learner.id), db.session.get(Quiz, quiz_id), "Motivo.").id)
+    assert sum(isinstance(r, int) for r in results) == 1
+    assert [r.code for r in results if isinstance(r, quiz_service.QuizError)] == ["not_needed"]
+    assert len(in_app(lambda: db.session.scalars(select(ExtraAttempt)).all())) == 1
+    assert len(in_app(lambda: db.session.scalars(select(AuditEvent).where(AuditEvent.action == "quiz_extra_attempt")).all())) == 1

@@ -92,3 +92,39 @@ def test_saving_twice_at_once_keeps_one_entry(session, make_user):
     workbook_service.save_entry(user.id, lesson, "segundo")
     rows = session.scalars(select(WorkbookEntry)).all()
     assert [(r.user_id, r.text) for r in rows] == [(user.id, "segundo")]
+
+
+def _at_once(app, fn, n=2):
+    """Run fn(i) in n threads, each in its own application context, released together; return results."""
+    import threading
+
+    barrier, results = threading.Barrier(n), [None] * n
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = fn(i)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 (reported to the test)
+                db.session.rollback()
+                results[i] = error
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_simultaneous_first_saves_keep_one_entry_without_an_error(app, make_user, in_app):
+    if in_app(lambda: db.engine.dialect.name) != "postgresql":
+        import pytest
+
+        pytest.skip("needs concurrent writers (PostgreSQL)")
+    user = make_user()
+    lesson_id = in_app(lambda: db.session.scalar(select(Lesson.id).where(Lesson.key == "leccion-1")))
+    results = _at_once(app, lambda i: workbook_service.save_entry(
+        user.id, db.session.get(Lesson, lesson_id), f"texto {i}").id)
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert len(_entries(in_app)) == 1

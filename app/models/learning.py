@@ -174,12 +174,19 @@ class AttemptQuestion(db.Model):
 
 
 class ExtraAttempt(db.Model):
-    """One attempt beyond a quiz's limit, granted to a learner by a coordinator or IOM officer."""
+    """One attempt beyond a quiz's limit, granted to a learner by a coordinator or IOM officer.
+
+    `after_attempts` is how many attempts the learner had used when it was granted: unique per learner
+    and quiz, so two people granting at the same moment record one grant, not two.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "after_attempts"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
     granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    after_attempts: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

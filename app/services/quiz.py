@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
@@ -264,8 +265,12 @@ def grant_extra_attempt(actor: User, learner: User, quiz: Quiz, reason: str, now
     if not needs_extra_attempt(learner.id, quiz):
         raise QuizError("not_needed")
     grant = ExtraAttempt(user_id=learner.id, quiz_id=quiz.id, granted_by_id=actor.id, reason=reason,
-                         granted_at=now or utcnow())
-    db.session.add(grant)
+                         after_attempts=attempt_count(learner.id, quiz.id), granted_at=now or utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(grant)
+    except IntegrityError:  # someone else granted it a moment ago
+        raise QuizError("not_needed") from None
     module = db.session.get(Module, quiz.module_id)
     record(actor, "quiz_extra_attempt", target=learner, details={"module": module.key, "reason": reason})
     db.session.flush()

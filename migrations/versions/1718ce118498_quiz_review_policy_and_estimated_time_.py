@@ -22,12 +22,14 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('quiz_id', sa.Integer(), nullable=False),
     sa.Column('granted_by_id', sa.Integer(), nullable=True),
+    sa.Column('after_attempts', sa.Integer(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('granted_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['granted_by_id'], ['user.id'], name=op.f('fk_extra_attempt_granted_by_id_user')),
     sa.ForeignKeyConstraint(['quiz_id'], ['quiz.id'], name=op.f('fk_extra_attempt_quiz_id_quiz')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_extra_attempt_user_id_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_extra_attempt'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_extra_attempt')),
+    sa.UniqueConstraint('user_id', 'quiz_id', 'after_attempts', name=op.f('uq_extra_attempt_user_id_quiz_id_after_attempts'))
     )
     with op.batch_alter_table('extra_attempt', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_extra_attempt_quiz_id'), ['quiz_id'], unique=False)
