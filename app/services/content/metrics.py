@@ -22,7 +22,8 @@ MIN_QUESTIONS = 24
 MAX_LENGTH_CUE = 1 / 3
 TRUE_SHARE_RANGE = (0.40, 0.60)
 MIN_APPLIED_SHARE = 0.40
-DUPLICATE_SIMILARITY = 0.85  # difflib ratio of the normalised texts
+DUPLICATE_SIMILARITY = 0.75  # difflib ratio of the normalised texts (unrelated shipped questions stay below 0.6)
+MIN_SHARED_WORDS = 0.3  # below this share of common words two texts cannot reach DUPLICATE_SIMILARITY in practice
 MAX_ABSOLUTE_GAP = 0.10  # keys and distractors carry absolute words at shares at most 10 points apart
 ABSOLUTE_WORDS = (
     "solo", "solamente", "unicamente", "exclusivamente", "siempre", "nunca", "jamas", "todos", "todas",
@@ -127,9 +128,12 @@ def _measure(module) -> BankMetrics:
     return metrics
 
 
-def _similar(a: str, b: str) -> bool:
+def _similar(a: str, b: str, words_a: set, words_b: set) -> bool:
+    """Same normalised text, or nearly so. Texts sharing few words are skipped before the (slow) ratio."""
     if a == b:
         return True
+    if len(words_a & words_b) < MIN_SHARED_WORDS * len(words_a | words_b):
+        return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     return matcher.real_quick_ratio() >= DUPLICATE_SIMILARITY and matcher.quick_ratio() >= DUPLICATE_SIMILARITY \
         and matcher.ratio() >= DUPLICATE_SIMILARITY
@@ -137,10 +141,11 @@ def _similar(a: str, b: str) -> bool:
 
 def _duplicates(modules, metrics: dict[str, BankMetrics], report: Report) -> None:
     """Questions of different banks whose normalised Spanish texts are the same or nearly so."""
-    items = [(m, q, normalise(q.text.get(SOURCE, ""))) for m in modules for q in m.quiz.questions]
-    for i, (module_a, question_a, text_a) in enumerate(items):
-        for module_b, question_b, text_b in items[i + 1:]:
-            if module_a.key == module_b.key or not _similar(text_a, text_b):
+    items = [(m, q, text, set(text.split())) for m in modules for q in m.quiz.questions
+             for text in [normalise(q.text.get(SOURCE, ""))]]
+    for i, (module_a, question_a, text_a, words_a) in enumerate(items):
+        for module_b, question_b, text_b, words_b in items[i + 1:]:
+            if module_a.key == module_b.key or not _similar(text_a, text_b, words_a, words_b):
                 continue
             metrics[module_a.key].duplicates.append(f"{question_a.key} ~ {module_b.key}/{question_b.key}")
             metrics[module_b.key].duplicates.append(f"{question_b.key} ~ {module_a.key}/{question_a.key}")
