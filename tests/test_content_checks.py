@@ -257,3 +257,11 @@ def test_sync_stores_the_quiz_settings_and_activities(session, content):
     lesson = session.scalar(select(Lesson).where(Lesson.key == "leccion-1"))
     assert lesson.activity_minutes == 60 and lesson.has_activity
     assert "<strong>" in lesson.activity_prompt_html["en"]
+
+
+def test_check_command_prints_hours_and_bank_figures(app):
+    result = app.test_cli_runner().invoke(args=["content", "check", "--path", str(FIXTURE_CONTENT)])
+    assert result.exit_code == 0, result.output
+    assert "basico: 2 h = lessons 20 min + activities 60 min + quiz 30 min" in result.output
+    assert ("bank basico: 5 questions; applied 0/5 (0%); key longest 1/2 single-choice (50%); true 1/2 "
+            "true/false (50%); 1 multiple-choice") in result.output
