@@ -250,6 +250,8 @@ def test_a_coordinator_in_scope_grants_an_extra_attempt_recorded_in_the_audit_lo
     events = in_app(lambda: db.session.scalars(select(AuditEvent).where(AuditEvent.action == "quiz_extra_attempt")).all())
     assert [(e.actor_id, e.target_user_id, e.details) for e in events] == [
         (staff.cordoba.id, learner.id, {"module": "basico", "reason": "Repasó las lecciones con el punto focal."})]
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "Intento adicional para Persona" in audit and "Repasó las lecciones con el punto focal." in audit
     # The learner sees it, and may try once more (and only once).
     client.post("/auth/logout")
     login(learner)
