@@ -179,3 +179,11 @@ def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, "no csrf token in page"
     return match.group(1)
+
+
+def submit_attempt(client, attempt_id: int, data: dict | None = None):
+    """Submit an attempt as the pages do: save the answers through 'review', then confirm on the review
+    page. Returns the response of the confirmation."""
+    if data:
+        client.post(f"/attempts/{attempt_id}", data={**data, "action": "review"})
+    return client.post(f"/attempts/{attempt_id}/submit")

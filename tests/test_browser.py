@@ -1,5 +1,6 @@
 """End-to-end in a real browser (Debian's chromium driven by Playwright): what only JavaScript does."""
 import os
+import re
 import shutil
 import threading
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.models import AttemptQuestion, QuizAttempt
+from app.models import AttemptQuestion, QuizAttempt, WorkbookEntry
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -26,23 +27,40 @@ def live_server(app):
 
 
 @pytest.fixture
-def page(live_server):
+def browser():
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        yield page
+        yield browser
         browser.close()
 
 
-def _open_quiz(page, live_server, user) -> int:
-    """Sign in, start the basic module's quiz and return the attempt id."""
+@pytest.fixture
+def page(browser, live_server):
+    page = browser.new_context(locale="es-AR").new_page()  # the texts checked below are Spanish
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def page_without_js(browser, live_server):
+    page = browser.new_context(java_script_enabled=False, locale="es-AR").new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def _sign_in(page, live_server, user) -> None:
     page.goto(f"{live_server}/auth/login")
     page.fill("#email", user.email)
     page.fill("#password", user.password)
     page.click("main button[type=submit]")
-    page.goto(f"{live_server}/modules/basico")
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def _open_quiz(page, live_server, user, module="basico") -> int:
+    """Sign in, start a module's quiz and return the attempt id."""
+    _sign_in(page, live_server, user)
+    page.goto(f"{live_server}/modules/{module}")
     page.click("#quiz button[type=submit]")
     page.wait_for_url("**/attempts/*")
     return int(page.url.rsplit("/", 1)[1])
@@ -65,13 +83,73 @@ def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_se
     assert page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first.is_checked()
 
 
-def test_submitting_with_unanswered_questions_asks_first(page, live_server, make_user, in_app):
+def test_pressing_enter_in_the_quiz_never_submits(page, live_server, make_user, in_app):
     attempt_id = _open_quiz(page, live_server, make_user())
+    for fieldset in page.locator("fieldset.question").all():  # every question answered: nothing to warn about
+        fieldset.locator("input[type=radio], input[type=checkbox]").first.check()
+    choice = page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first
+    choice.focus()
+    choice.press("Enter")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    assert page.url.endswith(f"/attempts/{attempt_id}"), "still on the questions"
+    assert "Respuestas guardadas. Puede seguir" not in page.content(), "with the script, Enter does nothing at all"
+    assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open"
+
+
+def test_without_javascript_enter_only_saves_and_the_review_page_submits(page_without_js, live_server, make_user,
+                                                                          in_app):
+    page = page_without_js
+    attempt_id = _open_quiz(page, live_server, make_user())
+    choice = page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first
+    choice.check()
+    choice.press("Enter")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/attempts/{attempt_id}")
+    assert "Respuestas guardadas. Puede seguir" in page.content(), "Enter saved the answers"
+    assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open"
+    saved = in_app(lambda: [i.selected for i in db.session.scalars(
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position))])
+    assert saved[0] and not any(saved[1:])
+    page.click("button[value=review]")
+    page.wait_for_url(f"**/attempts/{attempt_id}/review")
+    assert "Respondió 1 de 4 preguntas." in page.content()
+    page.click("#submit-attempt")
+    page.wait_for_selector(".result-panel")
+    assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "submitted"
+
+
+def test_submitting_goes_through_the_review_page_and_its_dialog(page, live_server, make_user, in_app):
+    attempt_id = _open_quiz(page, live_server, make_user())
+    page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first.check()
+    page.click("button[value=review]")
+    page.wait_for_url(f"**/attempts/{attempt_id}/review")
+    assert "3 preguntas no tienen respuesta" in page.content()
+    assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open"
     page.once("dialog", lambda dialog: dialog.dismiss())
-    page.click("button[value=submit]")
+    page.click("#submit-attempt")
     page.wait_for_timeout(300)
     assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open", "cancelled: nothing sent"
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("button[value=submit]")
+    page.click("#submit-attempt")
     page.wait_for_selector(".result-panel")
     assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "submitted"
+
+
+def test_a_timed_attempt_shows_a_countdown(page, live_server, make_user):
+    _open_quiz(page, live_server, make_user(), module="avanzado")
+    countdown = page.locator("#countdown")
+    playwright.expect(countdown).to_be_visible()
+    playwright.expect(countdown).to_contain_text(re.compile(r"Tiempo restante: (10:00|9:[0-5]\d)"))
+
+
+def test_workbook_answers_are_saved_automatically(page, live_server, make_user, in_app):
+    user = make_user()
+    _sign_in(page, live_server, user)
+    page.goto(f"{live_server}/modules/basico/lessons/leccion-1")
+    page.click("text=Responder en mi cuaderno")
+    page.fill("#text", "Centro de salud del barrio: atiende sin pedir DNI.")
+    status = page.locator("#workbook-status")
+    playwright.expect(status).to_have_text(status.get_attribute("data-saved"))
+    texts = in_app(lambda: [e.text for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user.id))])
+    assert texts == ["Centro de salud del barrio: atiende sin pedir DNI."]

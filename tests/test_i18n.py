@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 from app.extensions import db
 from app.models import QuizAttempt, User
 from app.services import quiz as quiz_service
+from tests.conftest import submit_attempt
 
 ROOT = pathlib.Path(__file__).parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -120,7 +121,7 @@ def test_grading_does_not_depend_on_the_language(client, make_user, login, in_ap
         right = in_app(answers)
         data = {"action": "submit", "asked": list(right)}
         data.update({f"q{k}": v for k, v in right.items()})
-        client.post(f"/attempts/{attempt_id}", data=data)
+        submit_attempt(client, attempt_id, data)
         scores.append(in_app(lambda: db.session.get(QuizAttempt, attempt_id).score))
     assert scores == [100.0, 100.0, 100.0]
     assert in_app(lambda: db.session.get(User, user.id).locale) == "es"
@@ -130,7 +131,7 @@ def test_times_are_shown_in_the_users_time_zone(client, make_user, login, in_app
     user = login(make_user())
     response = client.post("/modules/basico/quiz")
     attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    client.post(f"/attempts/{attempt_id}", data={"action": "submit"})
+    submit_attempt(client, attempt_id)
 
     def fix_time():
         db.session.get(QuizAttempt, attempt_id).submitted_at = datetime(2026, 3, 15, 14, 0, tzinfo=timezone.utc)

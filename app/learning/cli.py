@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.models import ContentSync
-from app.services.content import load_content, sync_content
+from app.services.content import RetireRefused, load_content, sync_content
 
 content_cli = AppGroup("content", help="Validate and load training content from content/.")
 
@@ -29,6 +29,13 @@ def check(path, strict):
     bundle, report, failed = _load(path, strict)
     lessons = sum(len(m.lessons) for m in bundle.modules)
     questions = sum(len(m.quiz.questions) for m in bundle.modules if m.quiz)
+    for module in bundle.modules:
+        click.echo(
+            f"{module.key}: {module.hours} h = lessons {module.lesson_minutes} min + activities "
+            f"{module.activity_minutes} min + quiz {module.quiz_minutes} min"
+        )
+    for metrics in bundle.bank_metrics:
+        click.echo(f"bank {metrics.summary()}")
     click.echo(
         f"{len(bundle.modules)} modules, {lessons} lessons, {questions} questions, {len(bundle.areas)} areas, "
         f"{len(bundle.municipalities)} municipalities; {len(report.errors)} errors, {len(report.warnings)} warnings"
@@ -39,13 +46,25 @@ def check(path, strict):
 
 @content_cli.command("sync")
 @click.option("--path", default=None, help="Content folder (default: CONTENT_DIR).")
-def sync(path):
+@click.option("--retire", is_flag=True,
+              help="Allow retiring modules that are no longer in content/ (renamed key or deleted folder).")
+def sync(path, retire):
     """Load content/ into the database idempotently, keeping learners' progress."""
     bundle, report, failed = _load(path, strict=False)
     if failed:
         click.echo("content has errors: nothing was written", err=True)
         raise SystemExit(1)
-    result = sync_content(bundle)
+    try:
+        result = sync_content(bundle, allow_retire=retire)
+    except RetireRefused as refused:
+        db.session.rollback()
+        click.echo("content sync would retire these modules (their key is no longer in content/):", err=True)
+        for module in refused.modules:
+            click.echo(f"  {module.key} ({module.title.get('es', '')}): {module.learners} learners with progress",
+                       err=True)
+        click.echo("Nothing was written. If the key was renamed, restore it; to retire them anyway, "
+                   "run `flask content sync --retire`.", err=True)
+        raise SystemExit(1)
     if result.changed:
         db.session.add(ContentSync(summary=result.summary()))
     db.session.commit()

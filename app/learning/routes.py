@@ -14,6 +14,7 @@ from app.models.learning import ATTEMPT_OPEN
 from app.services import certificates as certificate_service
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
+from app.services import workbook as workbook_service
 
 QUIZ_MESSAGES = {
     "limit": lambda quiz: ngettext("Ya usó el único intento permitido para esta evaluación.",
@@ -22,6 +23,7 @@ QUIZ_MESSAGES = {
     "closed": lambda quiz: _("Este intento ya fue enviado; no se puede cambiar."),
     "time_up": lambda quiz: _("Se terminó el tiempo: el intento se calificó con las respuestas guardadas a tiempo."),
 }
+SAVE_ACTIONS = ("save", "review", "submit")  # "submit" from an old page goes to the review page too
 
 
 def _module_or_404(key: str) -> Module:
@@ -109,9 +111,11 @@ def module(key: str):
     quiz = _quiz(module)
     attempts = quiz_service.attempts_for(current_user.id, quiz.id) if quiz else []
     summary = next(p for p in progress_service.learner_progress(current_user.id) if p.module.id == module.id)
+    extras = quiz_service.extra_attempts_for(current_user.id, quiz.id) if quiz else []
+    helpers = quiz_service.who_can_help(current_user) if summary.out_of_attempts else []
     return render_template(
         "learning/module.html", module=module, lessons=lessons, states=states, quiz=quiz,
-        attempts=attempts, summary=summary,
+        attempts=attempts, summary=summary, extras=extras, helpers=helpers,
     )
 
 
@@ -127,8 +131,9 @@ def lesson(key: str, lesson_key: str):
     current = lessons[index]
     state = progress_service.record_lesson_view(current_user.id, current.id)
     db.session.commit()
+    entry = workbook_service.entry_for(current_user.id, current.id) if current.has_activity else None
     return render_template(
-        "learning/lesson.html", module=module, lesson=current, state=state, number=index + 1,
+        "learning/lesson.html", module=module, lesson=current, state=state, number=index + 1, entry=entry,
         total=len(lessons), previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
     )
@@ -182,22 +187,22 @@ def attempt(attempt_id: int):
     quiz = db.session.get(Quiz, attempt.quiz_id)
     module = db.session.get(Module, quiz.module_id)
     if request.method == "POST":
+        # Saving never submits: "review" saves, then shows the review page, whose button submits.
         action = request.form.get("action", "save")
+        if action not in SAVE_ACTIONS:
+            action = "save"
         if attempt.status != ATTEMPT_OPEN:
             flash(QUIZ_MESSAGES["closed"](quiz), "info")
-        elif action == "submit":
-            late = quiz_service.is_past_deadline(attempt, utcnow())
-            if quiz_service.submit(attempt, _posted_answers()):
-                if late:
-                    flash(QUIZ_MESSAGES["time_up"](quiz), "error")
-                _issue_certificate_if_due()
-            db.session.commit()
         else:
             try:
                 quiz_service.save_answers(attempt, _posted_answers())
-                flash(_("Respuestas guardadas. Puede seguir más tarde desde donde quedó."), "success")
             except quiz_service.QuizError as error:
                 flash(QUIZ_MESSAGES[error.code](quiz), "error")
+            else:
+                if action != "save":
+                    db.session.commit()
+                    return redirect(url_for("learning.review", attempt_id=attempt.id))
+                flash(_("Respuestas guardadas. Puede seguir más tarde desde donde quedó."), "success")
             db.session.commit()
         return redirect(url_for("learning.attempt", attempt_id=attempt.id))
     if quiz_service.expire_if_due(attempt):
@@ -205,9 +210,53 @@ def attempt(attempt_id: int):
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
     drawn = quiz_service.drawn_questions(attempt)
-    template = "learning/attempt.html" if attempt.status == ATTEMPT_OPEN else "learning/result.html"
-    used = quiz_service.attempt_count(current_user.id, quiz.id)
-    return render_template(template, attempt=attempt, quiz=quiz, module=module, drawn=drawn, attempts_used=used)
+    if attempt.status == ATTEMPT_OPEN:
+        return render_template("learning/attempt.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn,
+                               now=utcnow())
+    attempts = quiz_service.attempts_for(current_user.id, quiz.id)
+    extra = quiz_service.extra_attempt_count(current_user.id, quiz.id)
+    return render_template(
+        "learning/result.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn, attempts_used=len(attempts),
+        attempts_allowed=quiz.max_attempts + extra if quiz.max_attempts else None,
+        reveal=quiz_service.answers_revealed(quiz, attempts, extra), lessons=_lessons(module),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    """Before submitting: which questions are answered and which are not, then an explicit 'submit'."""
+    attempt = _own_attempt_or_404(attempt_id)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    if quiz_service.expire_if_due(attempt):
+        _issue_certificate_if_due()
+        db.session.commit()
+        flash(QUIZ_MESSAGES["time_up"](quiz), "error")
+    if attempt.status != ATTEMPT_OPEN:
+        return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+    module = db.session.get(Module, quiz.module_id)
+    drawn = quiz_service.drawn_questions(attempt)
+    unanswered = [dq for dq in drawn if not dq.item.selected]
+    return render_template("learning/review.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn,
+                           unanswered=unanswered, now=utcnow())
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    """Grade the attempt with the answers saved on the server (the review page's button)."""
+    attempt = _own_attempt_or_404(attempt_id)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    if attempt.status != ATTEMPT_OPEN:
+        flash(QUIZ_MESSAGES["closed"](quiz), "info")
+    else:
+        late = quiz_service.is_past_deadline(attempt, utcnow())
+        if quiz_service.submit(attempt, {}):
+            if late:
+                flash(QUIZ_MESSAGES["time_up"](quiz), "error")
+            _issue_certificate_if_due()
+        db.session.commit()
+    return redirect(url_for("learning.attempt", attempt_id=attempt.id))
 
 
 @bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])

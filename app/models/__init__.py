@@ -4,12 +4,14 @@ from app.models.learning import (  # noqa: F401
     AttemptQuestion,
     Choice,
     ContentSync,
+    ExtraAttempt,
     Lesson,
     LessonProgress,
     Module,
     Question,
     Quiz,
     QuizAttempt,
+    WorkbookEntry,
 )
 from app.models.municipal import (  # noqa: F401
     ActionNote,

@@ -19,6 +19,12 @@ ATTEMPT_OPEN = "open"
 ATTEMPT_SUBMITTED = "submitted"
 ATTEMPT_EXPIRED = "expired"  # graded automatically when its time limit ran out
 
+# When a learner sees the correct options and explanations of a graded attempt (quiz setting).
+REVEAL_AFTER_EACH = "after_each_attempt"
+REVEAL_AFTER_PASS_OR_LAST = "after_pass_or_last_attempt"
+REVEAL_NEVER = "never"
+REVEAL_POLICIES = (REVEAL_AFTER_EACH, REVEAL_AFTER_PASS_OR_LAST, REVEAL_NEVER)
+
 
 class Module(db.Model):
     """One of the training modules, loaded from content/."""
@@ -52,8 +58,16 @@ class Lesson(db.Model):
     body_html: Mapped[dict] = mapped_column(JSON)
     source_hash: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The practical activity that closes the lesson, answered in the learner's workbook (none: 0 and null).
+    activity_minutes: Mapped[int] = mapped_column(default=0)
+    activity_title: Mapped[Optional[dict]] = mapped_column(JSON)
+    activity_prompt_html: Mapped[Optional[dict]] = mapped_column(JSON)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+
+    @property
+    def has_activity(self) -> bool:
+        return bool(self.activity_title)
 
 
 class Quiz(db.Model):
@@ -65,6 +79,9 @@ class Quiz(db.Model):
     max_attempts: Mapped[int] = mapped_column(default=3)
     questions_per_attempt: Mapped[int] = mapped_column(default=8)
     time_limit_minutes: Mapped[Optional[int]]
+    # Time one attempt takes (counted in the module's hours) and when correct options are shown.
+    estimated_minutes: Mapped[int] = mapped_column(default=0)
+    reveal_answers: Mapped[str] = mapped_column(String(30), default=REVEAL_AFTER_PASS_OR_LAST)
 
     module: Mapped[Module] = relationship(back_populates="quiz")
 
@@ -154,6 +171,37 @@ class AttemptQuestion(db.Model):
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="questions")
     question: Mapped[Question] = relationship(lazy="raise_on_sql")
+
+
+class ExtraAttempt(db.Model):
+    """One attempt beyond a quiz's limit, granted to a learner by a coordinator or IOM officer.
+
+    `after_attempts` is how many attempts the learner had used when it was granted: unique per learner
+    and quiz, so two people granting at the same moment record one grant, not two.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "after_attempts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
+    granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    after_attempts: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkbookEntry(db.Model):
+    """A learner's written answer to a lesson's activity: private to its author."""
+
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ContentSync(db.Model):

@@ -1,8 +1,8 @@
 """Filter form for the monitoring pages (GET, so filtered pages can be bookmarked and shared)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Optional, ValidationError
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 
 class FilterForm(FlaskForm):
@@ -21,3 +21,16 @@ class FilterForm(FlaskForm):
     def validate_registered_to(self, field):
         if field.data and self.registered_from.data and field.data < self.registered_from.data:
             raise ValidationError(_l("La fecha final debe ser igual o posterior a la inicial."))
+
+
+class ExtraAttemptForm(FlaskForm):
+    """One more quiz attempt for an official who used them all without passing."""
+
+    module = SelectField(_l("Módulo"), coerce=int,
+                         description=_l("Solo aparecen los módulos en los que usó todos sus intentos sin aprobar."))
+    reason = TextAreaField(
+        _l("Motivo"),
+        validators=[DataRequired(_l("Escriba el motivo: queda en el registro de cambios y la persona lo ve.")),
+                    Length(max=500, message=_l("El motivo puede tener hasta 500 caracteres."))],
+        description=_l("Por ejemplo: «Repasó las lecciones con el punto focal». La persona verá este motivo."),
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,11 +14,12 @@ from app.models import Area, Module, Municipality, Quiz, QuizAttempt, User
 from app.monitoring import bp
 from app.monitoring import tables as T
 from app.monitoring.export import export
-from app.monitoring.forms import FilterForm
+from app.monitoring.forms import ExtraAttemptForm, FilterForm
 from app.services import gender as gender_service
 from app.services import monitoring as M
 from app.services import progress as progress_service
-from app.services.permissions import can_monitor, can_see_people
+from app.services import quiz as quiz_service
+from app.services.permissions import can_grant_extra_attempt, can_monitor, can_see_people
 from app.services.scope import in_scope, visible_municipality_ids
 
 LEVELS = ("programme", "municipality", "module", "area")
@@ -204,6 +205,32 @@ def official(user_id: int):
         .where(QuizAttempt.user_id == person.id).order_by(Module.position, QuizAttempt.number)
     ).all()
     return render_template("monitoring/official.html", person=person, progress=progress, attempts=attempts)
+
+
+@bp.route("/officials/<int:user_id>/extra-attempt", methods=["GET", "POST"])
+@monitor_required
+def extra_attempt(user_id: int):
+    """Grant one more quiz attempt, with a reason, to a learner who used them all without passing."""
+    person = db.session.get(User, user_id)
+    if person is None or not in_scope(_scope(), person.municipality_id):
+        abort(404)
+    if not can_grant_extra_attempt(current_user, person):
+        abort(403)
+    stuck = [p for p in progress_service.learner_progress(person.id) if p.out_of_attempts]
+    form = ExtraAttemptForm()
+    form.module.choices = [(p.quiz.id, tr(p.module.title)) for p in stuck]
+    if stuck and form.validate_on_submit():
+        quiz = next(p.quiz for p in stuck if p.quiz.id == form.module.data)
+        try:
+            quiz_service.grant_extra_attempt(current_user, person, quiz, form.reason.data)
+        except quiz_service.QuizError:
+            db.session.rollback()
+            flash(_("Esta persona ya no necesita un intento adicional en ese módulo."), "error")
+        else:
+            db.session.commit()
+            flash(_("Intento adicional concedido. La persona lo ve en la página del módulo."), "success")
+        return redirect(url_for("monitoring.official", user_id=person.id))
+    return render_template("monitoring/extra_attempt.html", person=person, form=form, stuck=stuck)
 
 
 @bp.route("/modules/<int:module_id>")

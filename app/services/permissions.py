@@ -14,6 +14,8 @@ comes from `app.services.scope`; designations (who is focal point in the current
 | edit application, diagnostic, workshops, priorities and plan | no | own municipality, open cycle | no | no |
 | designate focal point and substitute | no | no | in scope | all |
 | review application, validate diagnostic, approve plan | no | no | no | yes |
+| grant a learner an extra quiz attempt | no | no | officials in scope | everyone but themselves |
+| read a learner's workbook | own only | own only | own only | own only |
 | open cycles, admit municipalities, manage municipalities | no | no | no | yes |
 """
 from __future__ import annotations
@@ -66,6 +68,22 @@ def can_manage_user(actor, target) -> bool:
         return True
     return (is_staff(actor) and target.role == ROLE_OFFICIAL
             and in_scope(visible_municipality_ids(actor), target.municipality_id))
+
+
+def can_grant_extra_attempt(user, learner) -> bool:
+    """One more quiz attempt for a learner who used them all: IOM officers for anyone but themselves,
+    coordinators for officials of the municipalities in their scope."""
+    if learner is None or not _signed_in(user) or user.id == learner.id:
+        return False
+    if is_iom(user):
+        return True
+    return (user.role == ROLE_COORDINATOR and learner.role == ROLE_OFFICIAL
+            and in_scope(visible_municipality_ids(user), learner.municipality_id))
+
+
+def can_read_workbook(user, entry) -> bool:
+    """A workbook entry is private: only its author reads it, whatever their role."""
+    return entry is not None and _signed_in(user) and entry.user_id == user.id
 
 
 def can_administer(user) -> bool:

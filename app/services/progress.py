@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select
 
 from app.extensions import db
-from app.models import Lesson, LessonProgress, Module, Quiz, QuizAttempt
+from app.models import ExtraAttempt, Lesson, LessonProgress, Module, Quiz, QuizAttempt
 from app.models.learning import ATTEMPT_OPEN
 from app.services import completion
 
@@ -23,6 +23,25 @@ class ModuleProgress:
     best_score: float | None
     has_open_attempt: bool
     quiz_passed: bool = False  # any attempt reached the pass mark frozen on it (app.services.completion)
+    extra_attempts: int = 0
+    lesson_minutes: int = 0
+    activity_minutes: int = 0
+
+    @property
+    def quiz_minutes(self) -> int:
+        return self.quiz.estimated_minutes if self.quiz else 0
+
+    @property
+    def attempts_allowed(self) -> int | None:
+        """The quiz's attempt limit plus the extra attempts granted to this learner (None: no limit)."""
+        if self.quiz is None or not self.quiz.max_attempts:
+            return None
+        return self.quiz.max_attempts + self.extra_attempts
+
+    @property
+    def out_of_attempts(self) -> bool:
+        """Every allowed attempt used without passing: the learner needs someone to grant one more."""
+        return self.attempts_left == 0 and not self.passed and not self.has_open_attempt
 
     @property
     def passed(self) -> bool:
@@ -43,9 +62,9 @@ class ModuleProgress:
 
     @property
     def attempts_left(self) -> int | None:
-        if self.quiz is None or not self.quiz.max_attempts:
+        if self.attempts_allowed is None:
             return None
-        return max(self.quiz.max_attempts - self.attempts_used, 0)
+        return max(self.attempts_allowed - self.attempts_used, 0)
 
     @property
     def percent(self) -> int:
@@ -62,10 +81,16 @@ def training_complete(progress: list[ModuleProgress]) -> bool:
 
 
 def learner_progress(user_id: int) -> list[ModuleProgress]:
-    """Progress on every active module for one learner, in catalogue order (four queries)."""
+    """Progress on every active module for one learner, in catalogue order (five queries)."""
     modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
-    lesson_counts = dict(db.session.execute(
-        select(Lesson.module_id, func.count(Lesson.id)).where(Lesson.active).group_by(Lesson.module_id)
+    lesson_rows = db.session.execute(
+        select(Lesson.module_id, func.count(Lesson.id), func.sum(Lesson.minutes), func.sum(Lesson.activity_minutes))
+        .where(Lesson.active).group_by(Lesson.module_id)
+    ).all()
+    lesson_counts = {row[0]: row[1:] for row in lesson_rows}
+    extras = dict(db.session.execute(
+        select(ExtraAttempt.quiz_id, func.count(ExtraAttempt.id)).where(ExtraAttempt.user_id == user_id)
+        .group_by(ExtraAttempt.quiz_id)
     ).all())
     done_counts = dict(db.session.execute(
         select(Lesson.module_id, func.count(LessonProgress.id))
@@ -89,10 +114,13 @@ def learner_progress(user_id: int) -> list[ModuleProgress]:
     progress = []
     for module in modules:
         quiz, used, best, open_count, passed = quizzes.get(module.id, (None, 0, None, 0, False))
+        total, minutes, activity_minutes = lesson_counts.get(module.id, (0, 0, 0))
         progress.append(ModuleProgress(
-            module=module, quiz=quiz, lessons_total=lesson_counts.get(module.id, 0),
+            module=module, quiz=quiz, lessons_total=total,
             lessons_done=done_counts.get(module.id, 0), attempts_used=used, best_score=best,
             has_open_attempt=open_count > 0, quiz_passed=passed,
+            extra_attempts=extras.get(quiz.id, 0) if quiz else 0,
+            lesson_minutes=minutes or 0, activity_minutes=activity_minutes or 0,
         ))
     return progress
 

@@ -6,21 +6,34 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
     AttemptQuestion,
     Choice,
+    ExtraAttempt,
+    Module,
     Question,
     Quiz,
     QuizAttempt,
+    User,
+    coordinator_municipality,
     utcnow,
 )
-from app.models.learning import ATTEMPT_EXPIRED, ATTEMPT_OPEN, ATTEMPT_SUBMITTED
+from app.models.learning import (
+    ATTEMPT_EXPIRED,
+    ATTEMPT_OPEN,
+    ATTEMPT_SUBMITTED,
+    REVEAL_AFTER_EACH,
+    REVEAL_AFTER_PASS_OR_LAST,
+)
+from app.models.people import ROLE_COORDINATOR, ROLE_IOM
 from app.services.grading import grade
 
 SINGLE_ANSWER_KINDS = ("single", "true_false")
+EXTRA_REASON_MAX = 500  # characters of the reason for an extra attempt
 
 
 class QuizError(Exception):
@@ -70,7 +83,7 @@ def start_or_resume(user_id: int, quiz: Quiz, now: datetime | None = None,
         if attempt.status == ATTEMPT_OPEN:
             if not expire_if_due(attempt, now):
                 return attempt
-    if quiz.max_attempts and len(attempts) >= quiz.max_attempts:
+    if quiz.max_attempts and len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id):
         raise QuizError("limit")
     rng = rng or random.SystemRandom()
     question_ids = list(db.session.scalars(
@@ -190,3 +203,94 @@ def attempt_count(user_id: int, quiz_id: int) -> int:
     return db.session.scalar(
         select(func.count(QuizAttempt.id)).where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
     ) or 0
+
+
+# --------------------------------------------------------------------------- review policy
+
+
+def answers_revealed(quiz: Quiz, attempts: list[QuizAttempt], extra: int = 0) -> bool:
+    """Whether a learner may see the correct options and explanations of their graded attempts.
+
+    Per the quiz's `reveal_answers`: after every attempt; never; or (the default) once the quiz is
+    passed or every allowed attempt (the limit plus extra attempts granted) is used and none is open.
+    The score and which questions were right or wrong are always shown.
+    """
+    if quiz.reveal_answers == REVEAL_AFTER_EACH:
+        return True
+    if quiz.reveal_answers != REVEAL_AFTER_PASS_OR_LAST:
+        return False
+    if any(a.passed for a in attempts):
+        return True
+    if not quiz.max_attempts or any(a.status == ATTEMPT_OPEN for a in attempts):
+        return False
+    return len(attempts) >= quiz.max_attempts + extra
+
+
+# --------------------------------------------------------------------------- extra attempts
+
+
+def extra_attempt_count(user_id: int, quiz_id: int) -> int:
+    """How many extra attempts a learner has been granted at a quiz."""
+    return db.session.scalar(
+        select(func.count(ExtraAttempt.id)).where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz_id)
+    ) or 0
+
+
+def extra_attempts_for(user_id: int, quiz_id: int) -> list[tuple[ExtraAttempt, User | None]]:
+    """The extra attempts granted to a learner at a quiz, oldest first, with who granted each."""
+    return list(db.session.execute(
+        select(ExtraAttempt, User).outerjoin(User, User.id == ExtraAttempt.granted_by_id)
+        .where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz_id).order_by(ExtraAttempt.granted_at)
+    ).tuples())
+
+
+def needs_extra_attempt(user_id: int, quiz: Quiz) -> bool:
+    """True when the learner used every allowed attempt without passing (and none is open)."""
+    attempts = attempts_for(user_id, quiz.id)
+    if not quiz.max_attempts or any(a.passed or a.status == ATTEMPT_OPEN for a in attempts):
+        return False
+    return len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id)
+
+
+def grant_extra_attempt(actor: User, learner: User, quiz: Quiz, reason: str, now: datetime | None = None) -> ExtraAttempt:
+    """Give a learner who used every attempt without passing one more, with a reason, in the audit log.
+
+    The caller checks `permissions.can_grant_extra_attempt(actor, learner)`.
+    """
+    from app.services.admin import record  # admin imports much of the app; keep this module light
+
+    reason = (reason or "").strip()
+    if not reason or len(reason) > EXTRA_REASON_MAX:
+        raise QuizError("reason")
+    if not needs_extra_attempt(learner.id, quiz):
+        raise QuizError("not_needed")
+    grant = ExtraAttempt(user_id=learner.id, quiz_id=quiz.id, granted_by_id=actor.id, reason=reason,
+                         after_attempts=attempt_count(learner.id, quiz.id), granted_at=now or utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(grant)
+    except IntegrityError:  # someone else granted it a moment ago
+        raise QuizError("not_needed") from None
+    module = db.session.get(Module, quiz.module_id)
+    record(actor, "quiz_extra_attempt", target=learner, details={"module": module.key, "reason": reason})
+    db.session.flush()
+    return grant
+
+
+def who_can_help(learner: User) -> list[User]:
+    """Who a learner out of attempts can ask for one more: the coordinators whose scope includes their
+    municipality (or all municipalities); IOM officers when there is none. Two queries at most."""
+    coordinators = list(db.session.scalars(
+        select(User).where(
+            User.role == ROLE_COORDINATOR, User.active, User.id != learner.id,
+            or_(User.all_municipalities, User.id.in_(
+                select(coordinator_municipality.c.user_id)
+                .where(coordinator_municipality.c.municipality_id == learner.municipality_id)
+            )),
+        ).order_by(User.all_municipalities, User.name).limit(5)
+    ))
+    if coordinators:
+        return coordinators
+    return list(db.session.scalars(
+        select(User).where(User.role == ROLE_IOM, User.active, User.id != learner.id).order_by(User.name).limit(5)
+    ))

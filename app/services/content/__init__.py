@@ -3,8 +3,9 @@
 `load_content(path)` reads and validates everything and returns a bundle plus a report of errors and
 warnings, each with file and line; it never touches the database. `sync_content(bundle)` writes a
 valid bundle idempotently. One module per kind of content: `modules` (areas, municipalities, training
-modules), `diagnostic` (the municipal diagnostic); `common` holds the report, the YAML reader with line
-numbers, the field checks and the sync helpers they share.
+modules), `diagnostic` (the municipal diagnostic), `metrics` (surface cues of the question banks);
+`common` holds the report, the YAML reader with line numbers, the field checks and the sync helpers
+they share.
 """
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from pathlib import Path
 
 from app.services.content.common import Issue, Report, SyncResult, render_markdown  # noqa: F401
 from app.services.content.diagnostic import DiagnosticData, load_diagnostic, sync_diagnostic
-from app.services.content.modules import ModuleData, load_modules, sync_modules
+from app.services.content.metrics import BankMetrics, check_banks
+from app.services.content.modules import (  # noqa: F401
+    ModuleData,
+    RetireRefused,
+    computed_hours,
+    load_modules,
+    modules_to_retire,
+    sync_modules,
+)
 
 
 @dataclass
@@ -24,6 +33,7 @@ class ContentBundle:
     municipalities: list[dict] = field(default_factory=list)
     modules: list[ModuleData] = field(default_factory=list)
     diagnostic: DiagnosticData | None = None
+    bank_metrics: list[BankMetrics] = field(default_factory=list)
 
 
 def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
@@ -35,12 +45,21 @@ def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
         report.error(str(root), 1, "content folder not found")
         return bundle, report
     load_modules(root, report, bundle)
+    bundle.bank_metrics = check_banks(bundle.modules, report)
     bundle.diagnostic = load_diagnostic(root, report)
     return bundle, report
 
 
-def sync_content(bundle: ContentBundle) -> SyncResult:
-    """Write a validated bundle into the database; running it twice changes nothing the second time."""
+def sync_content(bundle: ContentBundle, allow_retire: bool = False) -> SyncResult:
+    """Write a validated bundle into the database; running it twice changes nothing the second time.
+
+    A module in the database that the bundle no longer has (its key was renamed or its folder deleted)
+    would be retired: unless `allow_retire`, nothing is written and `RetireRefused` lists them.
+    """
+    if not allow_retire:
+        doomed = modules_to_retire(bundle)
+        if doomed:
+            raise RetireRefused(doomed)
     result = SyncResult()
     sync_modules(bundle, result)
     if bundle.diagnostic is not None:

@@ -15,6 +15,8 @@ from app.extensions import db
 LANGUAGES = ("es", "en", "pt")
 SOURCE = "es"
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Control characters PostgreSQL refuses (NUL) or that break exports and pages; tab and newlines are fine.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ALLOWED_TAGS = {
     "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "ul", "ol", "li",
     "blockquote", "code", "pre", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
@@ -63,7 +65,11 @@ class LineDict(dict):
 
 
 class LineLoader(yaml.SafeLoader):
-    """A safe YAML loader whose mappings are LineDicts."""
+    """A safe YAML loader whose mappings are LineDicts; it notes keys repeated in one mapping."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.repeated_keys: list[tuple[Any, int, int]] = []  # (key, line of the repeat, line of the first)
 
 
 def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -73,12 +79,37 @@ def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in mapping.key_lines:
+            # PyYAML would silently keep the last value (a second `answer:` flips a correct answer).
+            loader.repeated_keys.append((key, line, mapping.key_lines[key]))
+            continue
         mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[key] = key_node.start_mark.line + 1
+        mapping.key_lines[key] = line
     return mapping
 
 
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_yaml(text: str, rel: str, report: Report, line_offset: int = 0) -> Any:
+    """Parse YAML text with line numbers; report syntax errors and repeated keys (None on syntax errors)."""
+    loader = LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        report.error(rel, line, f"invalid YAML: {problem}")
+        return None
+    finally:
+        loader.dispose()
+    for key, line, first in loader.repeated_keys:
+        report.error(rel, line + line_offset,
+                     f"key '{key}' is repeated in the same mapping (first at line {first + line_offset}); "
+                     "keep one")
+    return data
 
 
 def line_of(mapping: Any, key: str | None = None) -> int:
@@ -98,14 +129,7 @@ def read_yaml(path: Path, rel: str, report: Report) -> Any:
     except UnicodeDecodeError as exc:
         report.error(rel, 1, f"not valid UTF-8 ({exc.reason})")
         return None
-    try:
-        return yaml.load(text, Loader=LineLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        report.error(rel, line, f"invalid YAML: {problem}")
-        return None
+    return parse_yaml(text, rel, report)
 
 
 # --------------------------------------------------------------------------- field checks
@@ -134,12 +158,14 @@ class Checker:
         out = {}
         for lang, text in value.items():
             if lang not in LANGUAGES:
-                self.report.error(self.rel, line_of(value, lang), f"'{key}': unknown language '{lang}'")
+                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line), f"'{key}': unknown language '{lang}'")
             elif isinstance(text, (bool, int, float)):
-                self.report.error(self.rel, line_of(value, lang),
+                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line),
                                   f"'{key}.{lang}' was read as {text!r}, not as text: put it in quotes")
             elif not isinstance(text, str) or not text.strip():
-                self.report.error(self.rel, line_of(value, lang), f"'{key}.{lang}' must be a non-empty text")
+                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line), f"'{key}.{lang}' must be a non-empty text")
+            elif CONTROL_RE.search(text):
+                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line), f"'{key}.{lang}' contains a control character")
             else:
                 out[lang] = text.strip()
         if SOURCE not in out:
@@ -151,14 +177,19 @@ class Checker:
                 self.report.warn(self.rel, line, f"'{key}' has no '{lang}' translation")
         return out
 
-    def key(self, mapping: Any, name: str = "key") -> str | None:
-        """A stable identifier: lowercase letters, digits and hyphens."""
+    def key(self, mapping: Any, name: str = "key", max_len: int = 80) -> str | None:
+        """A stable identifier: lowercase letters, digits and hyphens, at most `max_len` characters
+        (the length of the database column that stores it)."""
         value = mapping.get(name) if isinstance(mapping, dict) else None
         if not isinstance(value, str) or not KEY_RE.match(value):
             self.report.error(
                 self.rel, line_of(mapping, name),
                 f"'{name}' is required: lowercase letters, digits and hyphens (got {value!r})",
             )
+            return None
+        if len(value) > max_len:
+            self.report.error(self.rel, line_of(mapping, name),
+                              f"'{name}' is {len(value)} characters long; at most {max_len} are stored")
             return None
         return value
 
@@ -182,7 +213,7 @@ class Checker:
     def string(self, mapping: Any, name: str, max_len: int = 200) -> str | None:
         """A plain (untranslated) non-empty string."""
         value = mapping.get(name) if isinstance(mapping, dict) else None
-        if not isinstance(value, str) or not value.strip() or len(value) > max_len:
+        if not isinstance(value, str) or not value.strip() or len(value.strip()) > max_len or CONTROL_RE.search(value):
             self.report.error(self.rel, line_of(mapping, name), f"'{name}' must be a text of 1 to {max_len} characters")
             return None
         return value.strip()

@@ -10,18 +10,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select, union
 
 from app.extensions import db
-from app.models import Area, Choice, Lesson, Module, Municipality, Question, Quiz
+from app.models import Area, Choice, Lesson, LessonProgress, Module, Municipality, Question, Quiz, QuizAttempt
+from app.models.learning import REVEAL_AFTER_PASS_OR_LAST, REVEAL_POLICIES
 from app.services.content.common import (
     LANGUAGES,
     SOURCE,
     Checker,
-    LineLoader,
+    CONTROL_RE,
     Report,
     line_of,
+    parse_yaml,
     read_yaml,
     rel_path,
     SyncResult,
@@ -33,6 +34,9 @@ from app.services.content.common import (
 LESSON_FILE_RE = re.compile(r"^(?P<pos>\d+)-(?P<key>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2})\.md$")
 FRONT_MATTER_RE = re.compile(r"\A---\n(?P<meta>.*?\n)---\n(?P<body>.*)\Z", re.S)
 QUESTION_KINDS = ("single", "multiple", "true_false")
+DEFAULT_REVEAL = REVEAL_AFTER_PASS_OR_LAST
+LESSON_KEY_MAX = 120  # Lesson.key
+CHOICE_KEY_MAX = 40  # Choice.key
 TRUE_FALSE_TEXTS = {
     "true": {"es": "Verdadero", "en": "True", "pt": "Verdadeiro"},
     "false": {"es": "Falso", "en": "False", "pt": "Falso"},
@@ -56,6 +60,8 @@ class QuestionData:
     text: dict
     explanation: dict
     choices: list[ChoiceData]
+    applied: bool = False
+    line: int = 1
 
 
 @dataclass
@@ -65,6 +71,9 @@ class QuizData:
     questions_per_attempt: int
     time_limit_minutes: int | None
     questions: list[QuestionData]
+    estimated_minutes: int = 0
+    reveal_answers: str = DEFAULT_REVEAL
+    rel: str = "quiz.yaml"
 
 
 @dataclass
@@ -75,6 +84,9 @@ class LessonData:
     title: dict
     body_html: dict
     source_hash: str
+    activity_minutes: int = 0
+    activity_title: dict | None = None
+    activity_prompt_html: dict | None = None
 
 
 @dataclass
@@ -87,6 +99,24 @@ class ModuleData:
     objectives: list[dict]
     lessons: list[LessonData]
     quiz: QuizData | None
+
+    @property
+    def lesson_minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+    @property
+    def activity_minutes(self) -> int:
+        return sum(lesson.activity_minutes for lesson in self.lessons)
+
+    @property
+    def quiz_minutes(self) -> int:
+        return self.quiz.estimated_minutes if self.quiz else 0
+
+
+def computed_hours(lesson_minutes: int, activity_minutes: int, quiz_minutes: int) -> int:
+    """A module's hours: lesson, activity and quiz minutes summed, in hours rounded to the nearest
+    whole hour (halves up)."""
+    return (lesson_minutes + activity_minutes + quiz_minutes + 30) // 60
 
 
 def load_modules(root: Path, report: Report, bundle) -> None:
@@ -153,7 +183,7 @@ def _load_municipalities(root: Path, report: Report) -> list[dict]:
             report.error(rel, line_of(data, "municipalities"), "each municipality must be a mapping")
             continue
         key = check.key(item)
-        name, province = check.string(item, "name"), check.string(item, "province")
+        name, province = check.string(item, "name", 160), check.string(item, "province", 120)
         country = item.get("country", "AR")
         if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
             report.error(rel, line_of(item, "country"), "'country' must be a two-letter ISO code such as AR")
@@ -195,7 +225,17 @@ def _load_module(root: Path, folder: Path, report: Report) -> ModuleData | None:
     quiz = _load_quiz(root, folder, report)
     if len(report.errors) > errors_before:
         return None
-    return ModuleData(key, position, hours, title, summary, objectives, lessons, quiz)
+    module = ModuleData(key, position, hours, title, summary, objectives, lessons, quiz)
+    expected = computed_hours(module.lesson_minutes, module.activity_minutes, module.quiz_minutes)
+    if hours != expected:
+        report.error(
+            rel, line_of(data, "hours"),
+            f"'hours' is {hours} but the module adds up to {expected}: lessons {module.lesson_minutes} min "
+            f"+ activities {module.activity_minutes} min + quiz {module.quiz_minutes} min "
+            f"= {module.lesson_minutes + module.activity_minutes + module.quiz_minutes} min "
+            "(hours = round(total / 60)); set 'hours' to the sum or revise the estimates",
+        )
+    return module
 
 
 def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
@@ -211,6 +251,10 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
         match = LESSON_FILE_RE.match(path.name)
         if not match:
             report.error(rel_path(root, path), 1, "lesson file names look like NN-lesson-key.es.md")
+            continue
+        if len(match["key"]) > LESSON_KEY_MAX:
+            report.error(rel_path(root, path), 1, f"the lesson key is {len(match['key'])} characters long; "
+                                                  f"at most {LESSON_KEY_MAX} are stored")
             continue
         if match["lang"] not in LANGUAGES:
             report.error(rel_path(root, path), 1, f"unknown language '{match['lang']}'")
@@ -228,6 +272,7 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
             continue
         positions[position] = key
         titles, bodies, minutes, digest = {}, {}, 0, hashlib.sha256()
+        activity_minutes, activity_titles, prompts, spanish_times = 0, {}, {}, None
         for lang in LANGUAGES:
             if lang not in by_lang:
                 report.warn(rel_path(root, by_lang[SOURCE][1]), 1, f"lesson '{key}' has no '{lang}' translation")
@@ -243,10 +288,27 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
             digest.update(raw.encode("utf-8"))
             titles[lang] = meta["title"]
             bodies[lang] = render_markdown(body)
+            activity = meta["activity"]
+            times = (meta["minutes"], activity["minutes"] if activity else None)
             if lang == SOURCE:
-                minutes = meta.get("minutes", 0)
+                minutes, spanish_times = meta["minutes"], times
+                activity_minutes = activity["minutes"] if activity else 0
+            elif spanish_times is not None and times != spanish_times:
+                report.error(rel, 2, "'minutes' and 'activity.minutes' must be the same in every language "
+                                     f"(Spanish file: {spanish_times[0]} and {spanish_times[1]}; this file: "
+                                     f"{times[0]} and {times[1]})")
+            if activity:
+                activity_titles[lang] = activity["title"]
+                prompts[lang] = render_markdown(activity["prompt"])
         if SOURCE in titles:
-            lessons.append(LessonData(key, position, minutes, titles, bodies, digest.hexdigest()))
+            if activity_titles:
+                for lang in LANGUAGES:
+                    if lang in titles and lang not in activity_titles:
+                        report.warn(rel_path(root, by_lang[lang][1]), 2, f"lesson '{key}' has no activity in '{lang}'")
+            lessons.append(LessonData(
+                key, position, minutes, titles, bodies, digest.hexdigest(), activity_minutes,
+                activity_titles or None, prompts or None,
+            ))
     if not lessons and not report.errors:
         report.error(rel_dir, 1, "a module needs at least one lesson")
     lessons.sort(key=lambda lesson: lesson.position)
@@ -264,11 +326,9 @@ def _parse_lesson_file(path: Path, rel: str, report: Report) -> tuple[dict, str,
     if not match:
         report.error(rel, 1, "missing front matter: the file must start with '---', title and minutes, '---'")
         return None
-    try:
-        meta = yaml.load(match["meta"], Loader=LineLoader)  # noqa: S506
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        report.error(rel, (mark.line + 2) if mark else 1, f"invalid front matter: {getattr(exc, 'problem', exc)}")
+    errors_before = len(report.errors)
+    meta = parse_yaml(match["meta"], rel, report, line_offset=1)  # the front matter starts on line 2
+    if meta is None or len(report.errors) > errors_before:
         return None
     if not isinstance(meta, dict):
         report.error(rel, 2, "front matter must be a mapping with title and minutes")
@@ -282,14 +342,46 @@ def _parse_lesson_file(path: Path, rel: str, report: Report) -> tuple[dict, str,
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 600:
         report.error(rel, line_of(meta, "minutes") + 1, "'minutes' must be a whole number from 0 to 600")
         ok = False
+    activity = _parse_activity(meta, rel, report) if "activity" in meta else None
+    if "activity" in meta and activity is None:
+        ok = False
     body = match["body"]
     if not body.strip():
         body_line = match["meta"].count("\n") + 3
         report.error(rel, body_line, "the lesson has no text")
         ok = False
+    if CONTROL_RE.search(raw):
+        report.error(rel, raw[:CONTROL_RE.search(raw).start()].count("\n") + 1, "the file contains a control character")
+        ok = False
     if not ok:
         return None
-    return {"title": title.strip(), "minutes": minutes}, body, raw
+    return {"title": title.strip(), "minutes": minutes, "activity": activity}, body, raw
+
+
+def _parse_activity(meta: dict, rel: str, report: Report) -> dict | None:
+    """The lesson's practical activity: `activity: {minutes, title, prompt}` (the prompt is Markdown)."""
+    activity = meta["activity"]
+    line = line_of(meta, "activity") + 1
+    if not isinstance(activity, dict):
+        report.error(rel, line, "'activity' must be a mapping with minutes, title and prompt")
+        return None
+    ok = True
+    minutes = activity.get("minutes")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 600:
+        report.error(rel, line_of(activity, "minutes") + 1, "'activity.minutes' must be a whole number from 1 to 600")
+        ok = False
+    for name in ("title", "prompt"):
+        value = activity.get(name)
+        if not isinstance(value, str) or not value.strip():
+            report.error(rel, line_of(activity, name) + 1, f"'activity.{name}' is required (a text)")
+            ok = False
+    for name in activity:
+        if name not in ("minutes", "title", "prompt"):
+            report.error(rel, line_of(activity, name) + 1, f"'activity.{name}' is not a known field (minutes, title, prompt)")
+            ok = False
+    if not ok:
+        return None
+    return {"minutes": minutes, "title": activity["title"].strip(), "prompt": activity["prompt"]}
 
 
 def _load_quiz(root: Path, folder: Path, report: Report) -> QuizData | None:
@@ -305,6 +397,12 @@ def _load_quiz(root: Path, folder: Path, report: Report) -> QuizData | None:
     max_attempts = check.integer(data, "max_attempts", 3, 0, 100)
     per_attempt = check.integer(data, "questions_per_attempt", 8, 1, 200)
     time_limit = check.integer(data, "time_limit_minutes", None, 1, 600, allow_null=True)
+    estimated = check.integer(data, "estimated_minutes", 0, 0, 600)
+    reveal = data.get("reveal_answers", DEFAULT_REVEAL)
+    if reveal not in REVEAL_POLICIES:
+        report.error(rel, line_of(data, "reveal_answers"),
+                     f"'reveal_answers' must be one of {', '.join(REVEAL_POLICIES)} (got {reveal!r})")
+        reveal = DEFAULT_REVEAL
     questions, seen = [], set()
     for item in check.items(data, "questions"):
         if not isinstance(item, dict):
@@ -323,7 +421,7 @@ def _load_quiz(root: Path, folder: Path, report: Report) -> QuizData | None:
             rel, line_of(data, "questions_per_attempt"),
             f"questions_per_attempt is {per_attempt} but the bank has only {len(questions)} questions",
         )
-    return QuizData(pass_mark, max_attempts, per_attempt, time_limit, questions)
+    return QuizData(pass_mark, max_attempts, per_attempt, time_limit, questions, estimated, reveal, rel)
 
 
 def _load_question(item: dict, check: Checker, rel: str, report: Report) -> QuestionData | None:
@@ -334,6 +432,9 @@ def _load_question(item: dict, check: Checker, rel: str, report: Report) -> Ques
         report.error(rel, line_of(item, "type"), f"'type' must be one of {', '.join(QUESTION_KINDS)} (got {kind!r})")
     text = check.text(item, "text")
     explanation = check.text(item, "explanation")
+    applied = item.get("applied", False)
+    if not isinstance(applied, bool):
+        report.error(rel, line_of(item, "applied"), "'applied' must be true or false")
     choices: list[ChoiceData] = []
     if kind == "true_false":
         answer = item.get("answer")
@@ -353,7 +454,7 @@ def _load_question(item: dict, check: Checker, rel: str, report: Report) -> Ques
             if not isinstance(choice, dict):
                 report.error(rel, line_of(item, "choices"), "each choice must be a mapping with key and text")
                 continue
-            ckey = check.key(choice)
+            ckey = check.key(choice, max_len=CHOICE_KEY_MAX)
             ctext = check.text(choice, "text")
             correct = choice.get("correct", False)
             if not isinstance(correct, bool):
@@ -374,7 +475,7 @@ def _load_question(item: dict, check: Checker, rel: str, report: Report) -> Ques
             report.error(rel, line_of(item, "choices"), "a multiple-choice question needs at least one correct choice")
     if len(report.errors) > errors_before:
         return None
-    return QuestionData(key, kind, text, explanation, choices)
+    return QuestionData(key, kind, text, explanation, choices, applied, line_of(item))
 
 
 # --------------------------------------------------------------------------- sync
@@ -411,7 +512,8 @@ def sync_modules(bundle, result: SyncResult) -> None:
             lesson = upsert(lessons, (module.id, ldata.key), Lesson, {
                 "module_id": module.id, "key": ldata.key, "position": ldata.position,
                 "minutes": ldata.minutes, "title": ldata.title, "body_html": ldata.body_html,
-                "source_hash": ldata.source_hash, "active": True,
+                "source_hash": ldata.source_hash, "active": True, "activity_minutes": ldata.activity_minutes,
+                "activity_title": ldata.activity_title, "activity_prompt_html": ldata.activity_prompt_html,
             }, "lessons", result)
             db.session.flush()
             kept_lessons.add(lesson.id)
@@ -427,6 +529,7 @@ def _sync_quiz(module: Module, qdata: QuizData, quizzes: dict, questions: dict, 
     quiz = upsert(quizzes, module.id, Quiz, {
         "module_id": module.id, "pass_mark": qdata.pass_mark, "max_attempts": qdata.max_attempts,
         "questions_per_attempt": qdata.questions_per_attempt, "time_limit_minutes": qdata.time_limit_minutes,
+        "estimated_minutes": qdata.estimated_minutes, "reveal_answers": qdata.reveal_answers,
     }, "quizzes", result)
     db.session.flush()
     kept_questions = set()
@@ -447,3 +550,44 @@ def _sync_quiz(module: Module, qdata: QuizData, quizzes: dict, questions: dict, 
             kept_choices.add(choice.id)
         retire([c for (qid, _), c in choices.items() if qid == question.id], kept_choices, "choices", result)
     retire([q for (qid, _), q in questions.items() if qid == quiz.id], kept_questions, "questions", result)
+
+
+# --------------------------------------------------------------------------- retiring modules
+
+
+@dataclass
+class RetiredModule:
+    """An active module that a sync would retire, and how many learners have progress in it."""
+
+    key: str
+    title: dict
+    learners: int
+
+
+class RetireRefused(Exception):
+    """`content sync` would retire modules that learners have used; run it with --retire to confirm."""
+
+    def __init__(self, modules: list[RetiredModule]):
+        super().__init__(", ".join(m.key for m in modules))
+        self.modules = modules
+
+
+def modules_to_retire(bundle) -> list[RetiredModule]:
+    """Active modules in the database whose key the bundle no longer has, with their learners
+    (people with lesson progress or quiz attempts in them); two queries."""
+    keys = {m.key for m in bundle.modules}
+    doomed = [m for m in db.session.scalars(select(Module).where(Module.active).order_by(Module.position))
+              if m.key not in keys]
+    if not doomed:
+        return []
+    ids = [m.id for m in doomed]
+    people = union(
+        select(Lesson.module_id.label("module_id"), LessonProgress.user_id.label("user_id"))
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id).where(Lesson.module_id.in_(ids)),
+        select(Quiz.module_id.label("module_id"), QuizAttempt.user_id.label("user_id"))
+        .join(QuizAttempt, QuizAttempt.quiz_id == Quiz.id).where(Quiz.module_id.in_(ids)),
+    ).subquery()
+    counts = dict(db.session.execute(
+        select(people.c.module_id, func.count(people.c.user_id.distinct())).group_by(people.c.module_id)
+    ).all())
+    return [RetiredModule(m.key, m.title, counts.get(m.id, 0)) for m in doomed]

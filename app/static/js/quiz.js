@@ -27,21 +27,75 @@
       .catch(function () { status.textContent = status.getAttribute("data-failed"); });
   }
 
-  // Before submitting, warn when some questions are still unanswered (they count as wrong).
-  form.addEventListener("submit", function (event) {
-    var submitter = event.submitter;
-    if (!submitter || submitter.value !== "submit") { return; }
-    var unanswered = Array.prototype.filter.call(form.querySelectorAll("fieldset.question"), function (fieldset) {
-      return !fieldset.querySelector("input:checked");
-    });
-    if (unanswered.length && !window.confirm(form.getAttribute("data-confirm-unanswered"))) {
-      event.preventDefault();
-      unanswered[0].scrollIntoView();
-    }
+  // Enter on a choice would save and reload the page (it never submits): with the script, it does nothing.
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.tagName === "INPUT") { event.preventDefault(); }
   });
 
   form.addEventListener("change", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 600);
   });
+})();
+
+// The review page is the confirmation step before submitting (it works without this script); when
+// questions are unanswered, this asks once more. Timed attempts get a countdown next to the deadline
+// (the server enforces the deadline either way).
+(function () {
+  "use strict";
+
+  function confirmSubmit() {
+    var form = document.getElementById("submit-form");
+    if (!form) { return; }
+    form.addEventListener("submit", function (event) {
+      var unanswered = parseInt(form.getAttribute("data-unanswered"), 10) || 0;
+      if (unanswered > 0 && !window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  }
+
+  function countdown() {
+    var box = document.getElementById("deadline");
+    var clock = document.getElementById("countdown");
+    var alert = document.getElementById("countdown-alert");
+    if (!box || !clock) { return; }
+    var deadline = Date.parse(box.getAttribute("data-deadline"));
+    var serverNow = Date.parse(box.getAttribute("data-now"));
+    if (isNaN(deadline) || isNaN(serverNow)) { return; }
+    var skew = serverNow - Date.now();  // the server's clock decides; the learner's may be off
+    var announced = {};
+
+    function format(seconds) {
+      var h = Math.floor(seconds / 3600);
+      var m = Math.floor((seconds % 3600) / 60);
+      var s = seconds % 60;
+      var mm = (h && m < 10 ? "0" : "") + m;
+      return (h ? h + ":" : "") + mm + ":" + (s < 10 ? "0" : "") + s;
+    }
+
+    function tick() {
+      var left = Math.max(0, Math.round((deadline - (Date.now() + skew)) / 1000));
+      if (left === 0) {
+        clock.textContent = box.getAttribute("data-over");
+        window.clearInterval(timer);
+        return;
+      }
+      clock.textContent = box.getAttribute("data-label").replace("{time}", format(left));
+      // Screen readers hear the time at a few moments only, not every second.
+      [300, 60].forEach(function (mark) {
+        if (left <= mark && !announced[mark] && alert) {
+          announced[mark] = true;
+          alert.textContent = box.getAttribute("data-warning").replace("{time}", format(left));
+        }
+      });
+    }
+
+    clock.hidden = false;
+    var timer = window.setInterval(tick, 1000);
+    tick();
+  }
+
+  confirmSubmit();
+  countdown();
 })();
