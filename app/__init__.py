@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from app.monitoring import bp as monitoring_bp
     from app.municipal import bp as municipal_bp
     from app.public import bp as public_bp
+    from app.stages import bp as stages_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(monitoring_bp, url_prefix="/monitoring")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(municipal_bp)
+    app.register_blueprint(stages_bp, url_prefix="/certification")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -3,7 +3,8 @@
 `load_content(path)` reads and validates everything and returns a bundle plus a report of errors and
 warnings, each with file and line; it never touches the database. `sync_content(bundle)` writes a
 valid bundle idempotently. One module per kind of content: `modules` (areas, municipalities, training
-modules), `diagnostic` (the municipal diagnostic); `common` holds the report, the YAML reader with line
+modules), `diagnostic` (the municipal diagnostic),
+`stages` (the certification stages and their requirements); `common` holds the report, the YAML reader with line
 numbers, the field checks and the sync helpers they share.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from app.services.content.common import Issue, Report, SyncResult, render_markdown  # noqa: F401
 from app.services.content.diagnostic import DiagnosticData, load_diagnostic, sync_diagnostic
 from app.services.content.modules import ModuleData, load_modules, sync_modules
+from app.services.content.stages import StageData, load_stages, sync_stages
 
 
 @dataclass
@@ -24,6 +26,7 @@ class ContentBundle:
     municipalities: list[dict] = field(default_factory=list)
     modules: list[ModuleData] = field(default_factory=list)
     diagnostic: DiagnosticData | None = None
+    stages: list[StageData] | None = None
 
 
 def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
@@ -36,6 +39,7 @@ def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
         return bundle, report
     load_modules(root, report, bundle)
     bundle.diagnostic = load_diagnostic(root, report)
+    bundle.stages = load_stages(root, report)
     return bundle, report
 
 
@@ -45,4 +49,6 @@ def sync_content(bundle: ContentBundle) -> SyncResult:
     sync_modules(bundle, result)
     if bundle.diagnostic is not None:
         sync_diagnostic(bundle.diagnostic, result)
+    if bundle.stages is not None:
+        sync_stages(bundle.stages, result)
     return result
