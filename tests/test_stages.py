@@ -18,7 +18,6 @@ from app.models import (
     DiagnosticDimension,
     DiagnosticIndicator,
     Lesson,
-    Module,
     Municipality,
     MunicipalCycle,
     Quiz,
