@@ -418,7 +418,7 @@ def _women_share(genders: list[str], params: dict, ev: Evaluation, kind: str, la
     band = _band(low, high)
     met = declared >= policy.min_group and gender_service.parity_status(exact, policy) == gender_service.WITHIN
     if declared < policy.min_group:
-        missing = _("La paridad se evalúa cuando al menos %(min)s %(group)s declararon su género; hoy son %(n)s.",
+        missing = _("La paridad se evalúa cuando al menos %(min)s personas declararon su género; entre %(group)s hoy son %(n)s.",
                     min=policy.min_group, group=group, n=declared)
         value_text = _("sin datos suficientes")
     elif shown.women_share is not None:
