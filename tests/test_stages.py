@@ -18,6 +18,7 @@ from app.models import (
     DiagnosticDimension,
     DiagnosticIndicator,
     Lesson,
+    Module,
     Municipality,
     MunicipalCycle,
     Quiz,
@@ -838,3 +839,41 @@ def test_programme_table_counts_municipalities_in_the_cycle(session, content):
         ("cordoba", "capacitacion", "eligible")]
     assert stage_service.reached([mc.id]) == {mc.id: 2}
     assert db.session.scalar(select(func.count(Application.id))) == 1
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+def test_demo_stages_show_every_situation_and_seed_twice_changes_nothing(app, session, monkeypatch, tmp_path):
+    """Built through the services on the shipped content: certified, parity-only failure, several stages."""
+    import random
+    import pathlib
+
+    from app.seed import DEMO_PASSWORD, seed_stages
+    from app.services.content import load_content, sync_content
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    sync_content(load_content(pathlib.Path(__file__).parent.parent / "content")[0])
+    iom = create_user(name="OIM", email="oim@demo.migraciudades.org", password=DEMO_PASSWORD, role="iom_officer")
+    modules = []
+    for module in db.session.scalars(select(Module).where(Module.active).order_by(Module.position)):
+        lessons = list(db.session.scalars(select(Lesson).where(Lesson.module_id == module.id, Lesson.active)))
+        modules.append((module, lessons, db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))))
+    with app.test_request_context():
+        seed_stages(iom, modules, random.Random(1))
+        states = {}
+        for mc in db.session.scalars(select(MunicipalCycle)):
+            certification = stage_service.evaluate(mc)
+            states[(mc.municipality.key, mc.cycle.year)] = certification
+        year = utcnow().year
+        assert states[("neuquen", year)].certified
+        bariloche = states[("san-carlos-de-bariloche", year)].status_of("capacitacion")
+        assert bariloche.state == "in_progress"
+        assert [r.kind for r in bariloche.unmet] == ["certified_women_share"]
+        assert bariloche.unmet[0].missing == ("Las mujeres son el 33 % de las personas certificadas; "
+                                              "la franja de paridad es 40–60 %.")
+        assert states[("santa-fe", year)].status_of("taller-diagnostico").state == "eligible"
+        assert [s.state for s in states[("neuquen", year - 1)].stages][:2] == ["awarded", "revoked"]
+        before = db.session.scalar(select(func.count(StageLogEntry.id)))
+        seed_stages(iom, modules, random.Random(1))
+        assert db.session.scalar(select(func.count(StageLogEntry.id))) == before
