@@ -200,6 +200,16 @@ def revoke_cycle_certificate(mc: MunicipalCycle, actor: User, reason: str):
     return None
 
 
+def cycle_certificate_url(mc: MunicipalCycle) -> str | None:
+    """The public verification address of the municipality's certificate for the cycle, if one was issued.
+
+    None until the certificates code is merged; at merge, find the valid municipal certificate of
+    (mc.municipality_id, mc.cycle.year) and return `url_for("<verify endpoint>", code=certificate.code)`.
+    The certification page links to it when the municipality is certified.
+    """
+    return None
+
+
 # --------------------------------------------------------------------------- the log
 
 

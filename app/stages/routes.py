@@ -89,6 +89,7 @@ def _render(mc: MunicipalCycle, failed=None, status_code: int = 200):
     return render_template(
         "stages/page.html", mc=mc, certification=certification, forms=_forms(certification, failed),
         failed_form=failed[1] if failed else None, state_label=state_label, people=people,
+        certificate_url=award_service.cycle_certificate_url(mc) if certification.certified else None,
     ), status_code
 
 
