@@ -420,6 +420,9 @@ def test_review_requirements_follow_each_record(session, content):
     assert not _result(mc, "adhesion", "application_accepted").met
     assert _result(mc, "adhesion", "letter_of_intent").missing.startswith("Falta subir la carta")
     assert not _result(mc, "adhesion", "focal_point_designated").met
+    unstarted = _result(mc, "diagnostico", "diagnostic_validated")
+    assert unstarted.value == {"state": None, "answered": 0, "total": 14}
+    assert unstarted.missing == "El diagnóstico todavía no fue empezado."
     focal, iom = _validated(mc)
     _adhesion(mc, focal, iom)
     assert all(r.met for r in _status(mc, "adhesion").results)

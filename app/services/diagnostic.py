@@ -173,9 +173,10 @@ def _results(dimensions: list[DiagnosticDimension], indicators: list[DiagnosticI
     return list(by_dimension.values())
 
 
-def views_for(diagnostics: list[Diagnostic]) -> dict[int, DiagnosticView]:
+def views_for(diagnostics: list[Diagnostic]) -> dict[int | None, DiagnosticView]:
     """Results of many diagnostics at once, by diagnostic id, in a constant number of queries (the
-    certification stages read them for a whole programme table). Answers are not loaded as objects."""
+    certification stages read them for a whole programme table). Answers are not loaded as objects.
+    The key None holds the view of a diagnostic not yet started (the definition, nothing answered)."""
     tool, dimensions, indicators = definition()
     levels: dict[int, dict[int, int | None]] = {d.id: {} for d in diagnostics}
     if diagnostics:
@@ -184,7 +185,10 @@ def views_for(diagnostics: list[Diagnostic]) -> dict[int, DiagnosticView]:
             .where(DiagnosticAnswer.diagnostic_id.in_(sorted(levels)))
         ):
             levels[diagnostic_id][indicator_id] = level
-    return {d.id: DiagnosticView(tool, d, _results(dimensions, indicators, levels[d.id]), {}) for d in diagnostics}
+    views: dict[int | None, DiagnosticView] = {
+        d.id: DiagnosticView(tool, d, _results(dimensions, indicators, levels[d.id]), {}) for d in diagnostics}
+    views[None] = DiagnosticView(tool, None, _results(dimensions, indicators, {}), {})
+    return views
 
 
 @dataclass(frozen=True)

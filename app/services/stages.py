@@ -196,8 +196,12 @@ def gather(mcs: list[MunicipalCycle]) -> tuple[Context, dict[int, CycleData]]:
     for row in db.session.scalars(select(Application).where(Application.municipal_cycle_id.in_(ids))):
         data[row.municipal_cycle_id].application = row
     diagnostics = list(db.session.scalars(select(Diagnostic).where(Diagnostic.municipal_cycle_id.in_(ids))))
-    for diagnostic_id, view in views_for(diagnostics).items():
-        data[view.diagnostic.municipal_cycle_id].diagnostic = view
+    views = views_for(diagnostics)
+    for mc_data in data.values():
+        mc_data.diagnostic = views[None]
+    for diagnostic_id, view in views.items():
+        if diagnostic_id is not None:
+            data[view.diagnostic.municipal_cycle_id].diagnostic = view
     for mc_id, state in db.session.execute(
         select(WorkPlan.municipal_cycle_id, WorkPlan.state).where(WorkPlan.municipal_cycle_id.in_(ids))
     ):
@@ -473,7 +477,7 @@ def diagnostic_validated(data: CycleData, params: dict, ev: Evaluation) -> Resul
     missing = ""
     if not met:
         parts = []
-        if view is not None and not complete:
+        if view is not None and view.diagnostic is not None and not complete:
             names = [tr(d.dimension.title) for d in view.dimensions if not d.complete]
             parts.append(ngettext("Faltan respuestas en %(num)d dimensión: %(names)s.",
                                   "Faltan respuestas en %(num)d dimensiones: %(names)s.", len(names), names=_names(names)))
