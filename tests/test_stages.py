@@ -8,6 +8,8 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -31,6 +33,7 @@ from app.models import (
 )
 from app.services import application as application_service
 from app.services import diagnostic as diagnostic_service
+from app.services import gender as gender_service
 from app.services import progress as progress_service
 from app.services import stage_awards as award_service
 from app.services import stages as stage_service
@@ -880,3 +883,47 @@ def test_demo_stages_show_every_situation_and_seed_twice_changes_nothing(app, se
         before = db.session.scalar(select(func.count(StageLogEntry.id)))
         seed_stages(iom, modules, random.Random(1))
         assert db.session.scalar(select(func.count(StageLogEntry.id))) == before
+
+
+# --------------------------------------------------------------------------- properties
+
+def _holders(counts: dict[str, int], score: float = 80.0) -> list[stage_service.Holder]:
+    holders, n = [], 0
+    for gender, count in counts.items():
+        for _ in range(count):
+            n += 1
+            holders.append(stage_service.Holder(n, 1, 1, gender, score))
+    return holders
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.fixed_dictionaries({g: st.integers(0, 25) for g in ("woman", "man", "nonbinary", "undisclosed")}))
+def test_women_share_rule_matches_the_gender_service_for_any_counts(app, counts):
+    """Met exactly when at least 5 declared a gender and the share is in the band (ends included); the
+    missing sentence is empty exactly when met; an exact share is never shown when a cell is small."""
+    with app.test_request_context():
+        data = stage_service.CycleData(mc=MunicipalCycle(), holders=_holders(counts))
+        context = stage_service.Context([], {}, gender_service.Policy(40.0, 60.0, 5))
+        result = stage_service.certified_women_share(data, {"low": None, "high": None},
+                                                     stage_service.Evaluation(context, Stage(position=2)))
+    declared = counts["woman"] + counts["man"] + counts["nonbinary"]
+    share = 100.0 * counts["woman"] / declared if declared else None
+    assert result.met == (declared >= 5 and 40.0 <= share <= 60.0)
+    assert (result.missing == "") == result.met
+    if any(0 < c < 5 for c in counts.values()):
+        assert "%" not in result.value_text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 12), st.integers(1, 12), st.booleans())
+def test_certified_officials_rule_for_any_count(app, count, target, focal_certified):
+    """Met exactly when the count reaches the target and the focal point is among the holders."""
+    with app.test_request_context():
+        holders = _holders({"woman": count})
+        mc = MunicipalCycle(focal_point_id=(1 if focal_certified and count else 999))
+        data = stage_service.CycleData(mc=mc, holders=holders)
+        context = stage_service.Context([], {}, gender_service.Policy())
+        result = stage_service.certified_officials(data, {"min": target, "focal_point": True},
+                                                   stage_service.Evaluation(context, Stage(position=2)))
+    assert result.met == (count >= target and focal_certified and count > 0)
+    assert (result.missing == "") == result.met
