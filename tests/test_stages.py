@@ -577,27 +577,45 @@ def test_postgresql_refuses_updates_and_deletes_on_the_log(session, content):
     assert db.session.scalar(select(func.count(StageLogEntry.id))) == 1
 
 
-def test_simultaneous_awards_of_a_stage_record_one(app, in_app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("concurrent transactions are tested on PostgreSQL")
+def _two_at_once(monkeypatch, parties: int):
+    """Make every award wait, after reading the requirements, until all parties have read them."""
+    barrier = threading.Barrier(parties, timeout=20)
+    local = threading.local()
+    original = award_service.engine.evaluate
+
+    def evaluate(mc):
+        result = original(mc)
+        if not getattr(local, "waited", False):
+            local.waited = True
+            barrier.wait()
+        return result
+    monkeypatch.setattr(award_service.engine, "evaluate", evaluate)
+
+
+def _setup_ready(in_app):
     from app.services.content import load_content, sync_content
     from tests.conftest import FIXTURE_CONTENT
 
     def setup():
         sync_content(load_content(FIXTURE_CONTENT)[0])
         mc, _focal, iom = _ready()
-        return mc.id, iom.id
-    mc_id, iom_id = in_app(setup)
-    barrier = threading.Barrier(4)
+        return mc.id, iom.id, iom.email
+    return in_app(setup)
+
+
+def test_simultaneous_awards_of_a_stage_record_one(app, in_app, monkeypatch):
+    """Four officers award the same stage at the same moment: one award, one log entry (unique constraint)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrent transactions are tested on PostgreSQL")
+    mc_id, iom_id, _email = _setup_ready(in_app)
+    _two_at_once(monkeypatch, 4)
     outcomes = []
 
     def attempt():
         with app.app_context():
             mc = db.session.get(MunicipalCycle, mc_id)
             iom = db.session.get(User, iom_id)
-            stage_service.evaluate(mc)  # warm up, then start together
-            barrier.wait()
             try:
                 award_service.award(iom, mc, "adhesion")
                 db.session.commit()
@@ -611,6 +629,32 @@ def test_simultaneous_awards_of_a_stage_record_one(app, in_app):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["already_awarded"] * 3 + ["awarded"]
+    counts = in_app(lambda: (db.session.scalar(select(func.count(StageAward.id))),
+                             db.session.scalar(select(func.count(StageLogEntry.id)))))
+    assert counts == (1, 1)
+
+
+def test_simultaneous_award_requests_record_one(app, in_app, monkeypatch):
+    """Two signed-in IOM officers post the same award at once: one is recorded, the other is told (409)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrent requests are tested on PostgreSQL")
+    mc_id, _iom_id, email = _setup_ready(in_app)
+    clients = [app.test_client() for _ in range(2)]
+    for client in clients:
+        assert client.post("/auth/login", data={"email": email, "password": "una-clave-segura"}).status_code == 302
+    _two_at_once(monkeypatch, 2)
+    statuses = []
+
+    def post(client):
+        statuses.append(client.post(f"/certification/municipal/{mc_id}/stages/adhesion/award",
+                                    data={"award-adhesion-justification": ""}).status_code)
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 409]
     counts = in_app(lambda: (db.session.scalar(select(func.count(StageAward.id))),
                              db.session.scalar(select(func.count(StageLogEntry.id)))))
     assert counts == (1, 1)
