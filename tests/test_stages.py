@@ -971,3 +971,13 @@ def test_certified_officials_rule_for_any_count(app, count, target, focal_certif
                                                    stage_service.Evaluation(context, Stage(position=2)))
     assert result.met == (count >= target and focal_certified and count > 0)
     assert (result.missing == "") == result.met
+
+
+def test_awards_appear_in_the_change_log_in_words(client, content, in_app):
+    ids = _login_ids(in_app)
+    _as(client, ids["iom"])
+    client.post(f"/certification/municipal/{ids['mc']}/stages/adhesion/award", data={})
+    client.post(f"/certification/municipal/{ids['mc']}/stages/adhesion/revoke",
+                data={"revoke-adhesion-reason": "Se revoca por un error de carga."})
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "Etapa «adhesion» otorgada a Córdoba" in html and "Etapas revocadas a Córdoba" in html
