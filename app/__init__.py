@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from app.municipal import bp as municipal_bp
     from app.public import bp as public_bp
     from app.verify import bp as verify_bp
+    from app.stages import bp as stages_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(diagnostic_bp)
     app.register_blueprint(certification_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(stages_bp, url_prefix="/certification")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Language and time-zone selection, and translation of content fields stored as {lang: text}."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale as babel_locale
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English", "pt": "Português"}
 
 def select_locale() -> str:
     """The user's saved language, else the one chosen this session, else the browser's, else Spanish."""
+    if not has_request_context():  # CLI commands and services run outside a request: Spanish
+        return SOURCE_LANGUAGE
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
@@ -22,6 +24,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """The user's time zone, else the platform default."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]

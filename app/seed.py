@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Area, Lesson, Module, Municipality, Quiz, User, utcnow
@@ -124,6 +124,7 @@ def seed_demo(seed: int) -> None:
         raise click.ClickException("no content in the database: run `flask content sync` first")
     if find_user_by_email(f"oim@{DEMO_DOMAIN}") is not None:
         issued, revoked = _demo_certificates()
+        seed_stages(find_user_by_email(f"oim@{DEMO_DOMAIN}"), modules, rng)
         db.session.commit()
         click.echo("demo data already present" + (f"; certificates issued: {issued}, revoked: {revoked}"
                                                    if issued or revoked else ": nothing to do"))
@@ -156,6 +157,7 @@ def seed_demo(seed: int) -> None:
     db.session.flush()
     issued, revoked = _demo_certificates()
     seed_municipal(rng, find_user_by_email(f"oim@{DEMO_DOMAIN}"), find_user_by_email(f"coordinacion@{DEMO_DOMAIN}"))
+    seed_stages(find_user_by_email(f"oim@{DEMO_DOMAIN}"), modules, rng)
     db.session.commit()
     click.echo(f"demo data created: {len(DEMO_ACCOUNTS)} named accounts and {count} officials, "
                f"{issued} training certificates ({revoked} revoked) (password for all: {DEMO_PASSWORD})")
@@ -190,3 +192,185 @@ def _demo_certificates() -> tuple[int, int]:
         return issued, 0
     certificate_service.revoke(officer, target, REVOKED_DEMO_REASON)
     return issued, 1
+
+
+# --------------------------------------------------------------------------- certification stages (issue 9)
+
+# (municipality key, focal point's name, officials to certify as (gender, area key), how far to go)
+# "how far": the stages to award in the current cycle, in order; extra steps beyond them say which
+# records exist (so the next stage shows as in progress or eligible).
+STAGE_DEMO = [
+    # Certified for the current cycle: every stage met and awarded (3 women, 3 men certified).
+    ("neuquen", "Mariana Quintana", GENDER_WOMAN, ["man", "woman", "man", "woman", "man"],
+     ["salud", "educacion", "desarrollo-social", "empleo", "genero"], "certified"),
+    # Adhesion awarded; training fails only on the parity band: women are 5 of 15 certified (33 %).
+    ("san-carlos-de-bariloche", "Esteban Paz", GENDER_MAN, ["woman"] * 5 + ["man"] * 9,
+     ["salud", "educacion", "empleo", "cultura", "vivienda", "desarrollo-social", "planificacion"], "parity"),
+    # Adhesion, training and diagnostic awarded; the workshop is recorded and eligible for IOM's award.
+    ("santa-fe", "Gabriela Núñez", GENDER_WOMAN, ["woman", "man", "woman", "man", "nonbinary"],
+     ["salud", "educacion", "empleo", "desarrollo-social", "genero"], "workshop"),
+    # Adhesion awarded; training under way (three officials certified so far).
+    ("quilmes", "Silvia Ortiz", GENDER_WOMAN, ["man", "woman"], ["salud", "educacion"], "training"),
+    # The application is with IOM for review: nothing awarded yet.
+    ("ushuaia", "Ricardo Vega", GENDER_MAN, [], [], "application"),
+]
+STAGE_DEMO_KEYS = ("adhesion", "capacitacion", "diagnostico", "taller-diagnostico", "plan-de-trabajo", "certificacion")
+
+
+def _demo_pdf() -> bytes:
+    """A one-page PDF standing in for the scanned letter of intent."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _get_cycle(iom: User, year: int):
+    from datetime import date
+
+    from app.models import Cycle
+    from app.services import cycles as cycle_service
+
+    cycle = db.session.scalar(select(Cycle).where(Cycle.year == year))
+    if cycle is None:
+        cycle = cycle_service.create_cycle(iom, year=year, name=f"MigraCiudades {year}", starts_on=date(year, 1, 1),
+                                           ends_on=date(year, 12, 31))
+    return cycle
+
+
+def _complete_training(user: User, modules: list, rng: random.Random, when) -> None:
+    """Every lesson complete and every quiz passed, with one question in two answered wrong at most."""
+    for module, lessons, quiz in modules:
+        for lesson in lessons:
+            row = progress_service.record_lesson_view(user.id, lesson.id)
+            row.started_at = row.completed_at = when
+        if quiz is None:
+            continue
+        attempt = quiz_service.start_or_resume(user.id, quiz, now=when, rng=rng)
+        answers = {}
+        for index, dq in enumerate(quiz_service.drawn_questions(attempt)):
+            correct = [c.id for c in dq.choices if c.is_correct]
+            wrong = [c.id for c in dq.choices if not c.is_correct]
+            answers[dq.item.id] = [wrong[0]] if (index == 0 and user.id % 2 and wrong) else correct
+        quiz_service.submit(attempt, answers, now=when + timedelta(minutes=15))
+    certificate_service.issue_training_if_complete(user, now=when + timedelta(minutes=20))
+
+
+def _demo_cycle_records(iom: User, mc, focal: User, areas: dict, upto: str, rng: random.Random) -> None:
+    """Application, diagnostic, workshop and plan of a municipality's cycle, as far as `upto` asks."""
+    from datetime import date
+
+    from app.models import DiagnosticIndicator
+    from app.services import application as application_service
+    from app.services import diagnostic as diagnostic_service
+    from app.services import workplan as plan_service
+    from app.services import workshops as workshop_service
+
+    application_service.save_profile(focal, mc, application_service.ProfileData(
+        population=rng.randint(60_000, 700_000), migrant_population=rng.randint(3_000, 40_000),
+        main_origins="Bolivia, Paraguay, Chile, Venezuela", has_migration_office=True,
+        migration_office_details="Mesa de atención a personas migrantes en la Dirección de Derechos Humanos.",
+        measures={"salud": "Protocolo de atención sin requisito de documento en los centros de salud municipales."},
+        contact_name=focal.name, contact_email=focal.email, contact_phone="+54 11 5555-0100"))
+    application_service.store_letter(focal, mc, "carta-de-intencion.pdf", _demo_pdf())
+    application_service.submit(focal, mc)
+    if upto == "application":
+        return
+    application_service.decide(iom, mc, True, "")
+    if upto in ("training", "parity"):
+        return
+    indicators = db.session.scalars(select(DiagnosticIndicator).where(DiagnosticIndicator.active)
+                                    .order_by(DiagnosticIndicator.dimension_id, DiagnosticIndicator.position)).all()
+    diagnostic_service.save_answers(focal, mc, [
+        diagnostic_service.AnswerInput(i.id, (i.dimension_id + n) % 3, "Según las normas y registros municipales.", "")
+        for n, i in enumerate(indicators)])
+    diagnostic_service.submit(focal, mc)
+    diagnostic_service.decide(iom, mc, True, "")
+    held_on = date(mc.cycle.year, 6, 18)
+    officials = db.session.scalars(select(User).where(User.municipality_id == mc.municipality_id)).all()
+    guests = [workshop_service.Guest(name, organisation, areas[area].id, gender) for name, organisation, area, gender in (
+        ("Claudia Romero", "Hospital municipal", "salud", GENDER_WOMAN),
+        ("Jorge Benítez", "Escuela N.º 12", "educacion", GENDER_MAN),
+        ("Patricia Suárez", "Secretaría de Desarrollo Social", "desarrollo-social", GENDER_WOMAN),
+        ("Hugo Ledesma", "Oficina de Empleo", "empleo", GENDER_MAN),
+    )]
+    workshop_service.save(focal, mc, workshop_service.WorkshopData(
+        held_on=held_on, modality="in_person", place="Salón del Concejo Deliberante", facilitators="OIM",
+        area_ids=[areas[k].id for k in ("salud", "educacion", "desarrollo-social", "empleo")],
+        good_practices="Mesa de atención migrante con turnos en cuatro idiomas.",
+        potential_areas="Registro de la nacionalidad en los servicios sociales.",
+        official_ids=[o.id for o in officials], guests=guests))
+    if upto == "workshop":
+        return
+    view = diagnostic_service.view(mc)
+    lowest = view.lowest(1)[0].dimension
+    others = [d.dimension for d in view.dimensions if d.dimension.id != lowest.id][:2]
+    for dimension in [lowest, *others]:
+        priority = plan_service.add_priority(focal, mc, dimension.id, "Fortalecer: " + dimension.title["es"][:180], "")
+        plan_service.add_action(focal, mc, priority, plan_service.ActionData(
+            "Mesa de trabajo con las áreas involucradas y protocolo escrito.", areas["desarrollo-social"].id,
+            date(mc.cycle.year, 7, 1), date(mc.cycle.year, 11, 30), "Protocolo aprobado por decreto", "1 protocolo"))
+    plan_service.submit(focal, mc)
+    plan_service.decide(iom, mc, True, "")
+
+
+def seed_stages(iom: User, modules: list, rng: random.Random) -> None:
+    """Demo certification stages (idempotent): the previous and current cycle, municipalities at several
+    stages, one certified for the current cycle, one whose training fails only on the parity band."""
+    from app.models import StageAward
+    from app.services import cycles as cycle_service
+    from app.services import stage_awards
+
+    if find_user_by_email(f"neuquen.referente@{DEMO_DOMAIN}") is not None or not stage_awards.engine.active_stages():
+        return
+    municipalities = {m.key: m for m in db.session.scalars(select(Municipality))}
+    areas = {a.key: a for a in db.session.scalars(select(Area))}
+    if any(key not in municipalities for key, *_ in STAGE_DEMO):
+        return
+    today = utcnow().date()
+    previous = _get_cycle(iom, today.year - 1)
+    current = _get_cycle(iom, today.year)
+    trained_on = utcnow() - timedelta(days=60)
+    for key, focal_name, focal_gender, genders, area_keys, upto in STAGE_DEMO:
+        municipality = municipalities[key]
+        focal = create_user(name=focal_name, email=f"{key}.referente@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
+                            municipality_id=municipality.id, area_id=areas["intendencia"].id, gender=focal_gender,
+                            locale="es")
+        people = []
+        for i, gender in enumerate(genders):
+            first = FIRST_NAMES[gender][i % len(FIRST_NAMES[gender])]
+            people.append(create_user(
+                name=f"{first} {SURNAMES[(i * 7 + len(key)) % len(SURNAMES)]}", email=f"{key}.{i + 1}@{DEMO_DOMAIN}",
+                password=DEMO_PASSWORD, municipality_id=municipality.id,
+                area_id=areas[area_keys[i % len(area_keys)]].id, gender=gender, locale="es"))
+        db.session.flush()
+        if upto != "application":
+            for person in [focal, *people]:
+                _complete_training(person, modules, rng, trained_on)
+        mc = cycle_service.admit(iom, current, municipality)
+        cycle_service.designate(iom, mc, cycle_service.FOCAL, focal)
+        _demo_cycle_records(iom, mc, focal, areas, upto, rng)
+        db.session.flush()
+        awards = {"certified": STAGE_DEMO_KEYS, "parity": STAGE_DEMO_KEYS[:1], "workshop": STAGE_DEMO_KEYS[:3],
+                  "training": STAGE_DEMO_KEYS[:1], "application": ()}[upto]
+        for stage_key in awards:
+            stage_awards.award(iom, mc, stage_key)
+        if key == "neuquen":
+            # The previous cycle, for the history: adhesion awarded, then training by override, later revoked.
+            old = cycle_service.admit(iom, previous, municipality)
+            cycle_service.designate(iom, old, cycle_service.FOCAL, focal)
+            stage_awards.award(iom, old, "adhesion", acknowledged=["application_accepted", "letter_of_intent"],
+                               justification="La solicitud y la carta se recibieron en papel en la oficina de la OIM.")
+            status = stage_awards.engine.evaluate(old).status_of("capacitacion")
+            stage_awards.award(iom, old, "capacitacion", acknowledged=[r.kind for r in status.unmet],
+                               justification="El curso presencial de 2025 se reconoció como equivalente a los módulos.")
+            stage_awards.revoke(iom, old, "capacitacion", "La equivalencia del curso presencial no fue aprobada por la "
+                                                         "dirección del programa.")
+    db.session.flush()
+    certified = db.session.scalar(select(func.count(StageAward.id)).where(StageAward.state == "awarded"))
+    click.echo(f"certification stages: {len(STAGE_DEMO)} municipalities in {current.name}, {certified} stages awarded")

@@ -3,7 +3,7 @@
 Two cycles: last year's (Córdoba went through it all, so this year's diagnostic has something to be
 compared with) and this year's, with one municipality at each state: Córdoba monitoring an approved
 plan, Rosario waiting for its diagnostic to be validated, Salta answering the diagnostic, Mendoza's
-application under review, Posadas' application returned with comments, and Neuquén admitted but not
+application under review, Posadas' application returned with comments, and La Matanza admitted but not
 started.
 """
 from __future__ import annotations
@@ -148,8 +148,8 @@ def seed_municipal(rng: random.Random, iom: User, coordinator: User) -> None:
         substitute = next(u for u in people if u.id != focal_of[key].id)
         cycle_service.designate(coordinator if key in ("cordoba", "rosario", "salta") else iom, mc,
                                 cycle_service.SUBSTITUTE, substitute)
-    if "neuquen" in places:
-        cycle_service.admit(iom, current, places["neuquen"])
+    if "la-matanza" in places:
+        cycle_service.admit(iom, current, places["la-matanza"])
 
     # Last year: Córdoba's whole cycle (its records stay as history).
     cordoba_old = cycle_service.admit(iom, last, places["cordoba"])

@@ -18,7 +18,8 @@ from app.models.people import Municipality, User
 from app.models.types import UTCDateTime, utcnow
 
 KIND_TRAINING = "training"
-KINDS = (KIND_TRAINING,)
+KIND_MUNICIPAL = "municipal"  # the municipality's certification for a cycle (issue 9)
+KINDS = (KIND_TRAINING, KIND_MUNICIPAL)
 
 STATUS_VALID = "valid"
 STATUS_REVOKED = "revoked"

@@ -34,11 +34,12 @@ from app.credentials import statuslist
 from app.extensions import db
 from app.i18n import SOURCE_LANGUAGE, tr
 from app.models import Area, Certificate, Module, Municipality, StatusList, User, utcnow
-from app.models.certification import KIND_TRAINING
+from app.models.certification import KIND_MUNICIPAL, KIND_TRAINING
 from app.services import progress as progress_service
 from app.services.admin import record
 
 TRAINING_ACHIEVEMENT = "training"
+MUNICIPAL_ACHIEVEMENT = "municipal-certification"
 DEFAULT_LIST = "1"
 
 
@@ -153,6 +154,57 @@ def training_claims(user: User, progress: list, language: str) -> dict:
                     for m in modules if m["best_score"] is not None],
     })
     return claims
+
+
+def municipal_achievement(language: str) -> dict:
+    """The municipal certification's description in a language."""
+    with force_locale(language):
+        return {
+            "key": MUNICIPAL_ACHIEVEMENT,
+            "name": _("Certificación MigraCiudades de gobierno local"),
+            "description": _("Certificación anual de la OIM a municipios que fortalecen su gobernanza migratoria: "
+                             "capacitación del personal, diagnóstico multidimensional, taller de diagnóstico y "
+                             "plan de trabajo con prioridades y monitoreo."),
+            "criteria": _("Completar en el ciclo anual cada etapa de la certificación (adhesión, capacitación, "
+                          "diagnóstico, taller de diagnóstico, priorización y plan de trabajo), cada una otorgada "
+                          "por la OIM según los requisitos publicados."),
+            "hours": None,
+        }
+
+
+def municipal_claims(*, municipality: Municipality, cycle_name: str, cycle_year: int,
+                     stages: list[tuple[dict, str]], language: str) -> dict:
+    """What a municipality's certificate for a cycle says: the stages awarded, frozen now, in a language."""
+    with force_locale(language):
+        lines = [_("%(stage)s: otorgada el %(date)s", stage=tr(title, language), date=awarded_on)
+                 for title, awarded_on in stages]
+        claims = {
+            "heading": _("Programa MigraCiudades · Organización Internacional para las Migraciones (OIM)"),
+            "title": f"MigraCiudades {cycle_year}",
+            "subject": municipality.name,
+            "statement": _("El municipio de %(name)s (%(province)s) completó todas las etapas del ciclo de "
+                           "certificación %(year)s:", name=municipality.name, province=municipality.province,
+                           year=cycle_year),
+            "lines": lines,
+        }
+    claims.update({
+        "municipality": {"id": municipality.id, "name": municipality.name, "province": municipality.province},
+        "cycle": {"year": cycle_year, "name": cycle_name},
+        "stages": [{"title": tr(title, language), "awarded_on": awarded_on} for title, awarded_on in stages],
+        "issuer": {"name": issuer_name(language)},
+        "achievement": municipal_achievement(language),
+    })
+    return claims
+
+
+def municipal_certificate_of(municipality_id: int, cycle_year: int) -> Certificate | None:
+    """The municipality's current (not superseded) certificate for a cycle, revoked or not."""
+    rows = db.session.scalars(
+        select(Certificate).where(Certificate.kind == KIND_MUNICIPAL, Certificate.municipality_id == municipality_id,
+                                  Certificate.superseded_by_id.is_(None))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ).all()
+    return next((c for c in rows if (c.claims.get("cycle") or {}).get("year") == cycle_year), None)
 
 
 def _module_result_name(module: dict, language: str) -> str:
@@ -374,6 +426,8 @@ def superseding(certificate: Certificate) -> Certificate | None:
 
 def achievement_spec(key: str, language: str) -> tuple[dict, list[dict]] | None:
     """The current definition of a published achievement (for its https id); None if unknown."""
+    if key == MUNICIPAL_ACHIEVEMENT:
+        return municipal_achievement(language), []
     if key != TRAINING_ACHIEVEMENT:
         return None
     modules = [p for p in db.session.scalars(select(Module).where(Module.active).order_by(Module.position))]

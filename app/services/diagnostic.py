@@ -151,19 +151,44 @@ def view(mc: MunicipalCycle | None, diagnostic: Diagnostic | None = None) -> Dia
     if diagnostic is not None:
         answers = {a.indicator_id: a for a in db.session.scalars(
             select(DiagnosticAnswer).where(DiagnosticAnswer.diagnostic_id == diagnostic.id))}
+    levels = {indicator_id: answer.level for indicator_id, answer in answers.items()}
+    return DiagnosticView(tool, diagnostic, _results(dimensions, indicators, levels), answers)
+
+
+def _results(dimensions: list[DiagnosticDimension], indicators: list[DiagnosticIndicator],
+             levels: dict[int, int | None]) -> list[DimensionResult]:
+    """Results per dimension from the level answered for each indicator id (the scoring rule's input)."""
     by_dimension = {d.id: DimensionResult(d, []) for d in dimensions}
     for indicator in indicators:
         result = by_dimension[indicator.dimension_id]
         result.indicators.append(indicator)
-        answer = answers.get(indicator.id)
-        if answer is not None and answer.level is not None:
+        level = levels.get(indicator.id)
+        if level is not None:
             result.answered += 1
-            result.points += answer.level
-            if answer.level == LEVEL_FULLY:
+            result.points += level
+            if level == LEVEL_FULLY:
                 result.fully.append(indicator)
-            elif answer.level == LEVEL_ABSENT:
+            elif level == LEVEL_ABSENT:
                 result.absent.append(indicator)
-    return DiagnosticView(tool, diagnostic, list(by_dimension.values()), answers)
+    return list(by_dimension.values())
+
+
+def views_for(diagnostics: list[Diagnostic]) -> dict[int | None, DiagnosticView]:
+    """Results of many diagnostics at once, by diagnostic id, in a constant number of queries (the
+    certification stages read them for a whole programme table). Answers are not loaded as objects.
+    The key None holds the view of a diagnostic not yet started (the definition, nothing answered)."""
+    tool, dimensions, indicators = definition()
+    levels: dict[int, dict[int, int | None]] = {d.id: {} for d in diagnostics}
+    if diagnostics:
+        for diagnostic_id, indicator_id, level in db.session.execute(
+            select(DiagnosticAnswer.diagnostic_id, DiagnosticAnswer.indicator_id, DiagnosticAnswer.level)
+            .where(DiagnosticAnswer.diagnostic_id.in_(sorted(levels)))
+        ):
+            levels[diagnostic_id][indicator_id] = level
+    views: dict[int | None, DiagnosticView] = {
+        d.id: DiagnosticView(tool, d, _results(dimensions, indicators, levels[d.id]), {}) for d in diagnostics}
+    views[None] = DiagnosticView(tool, None, _results(dimensions, indicators, {}), {})
+    return views
 
 
 @dataclass(frozen=True)

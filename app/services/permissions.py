@@ -17,6 +17,9 @@ comes from `app.services.scope`; designations (who is focal point in the current
 | grant a learner an extra quiz attempt | no | no | officials in scope | everyone but themselves |
 | read a learner's workbook | own only | own only | own only | own only |
 | open cycles, admit municipalities, manage municipalities | no | no | no | yes |
+| view a municipality's certification stages | no | own municipality | in scope | all |
+| programme table of stages reached | no | no | in scope | all |
+| award, override and revoke stages; read and export the stage log | no | no | no | yes |
 """
 from __future__ import annotations
 
@@ -170,3 +173,26 @@ def can_download_certificate(user, certificate) -> bool:
     if certificate.holder_id is not None and certificate.holder_id == user.id:
         return True
     return can_view_certificates_of(user, certificate.municipality_id)
+
+
+# --------------------------------------------------------------------------- certification stages
+
+
+def can_view_certification(user, mc) -> bool:
+    """A municipality's certification page: whoever may see its cycle (focal points, staff in scope)."""
+    return can_view_cycle(user, mc)
+
+
+def can_view_stage_programme(user) -> bool:
+    """The programme table of stages reached by each municipality in scope: coordinators and IOM officers."""
+    return is_staff(user)
+
+
+def can_award_stage(user) -> bool:
+    """Award a stage (also by override) and revoke one: IOM officers only."""
+    return is_iom(user)
+
+
+def can_read_stage_log(user) -> bool:
+    """Read and export the log of awards, overrides and revocations: IOM officers only."""
+    return is_iom(user)

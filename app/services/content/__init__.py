@@ -3,9 +3,9 @@
 `load_content(path)` reads and validates everything and returns a bundle plus a report of errors and
 warnings, each with file and line; it never touches the database. `sync_content(bundle)` writes a
 valid bundle idempotently. One module per kind of content: `modules` (areas, municipalities, training
-modules), `diagnostic` (the municipal diagnostic), `metrics` (surface cues of the question banks);
-`common` holds the report, the YAML reader with line numbers, the field checks and the sync helpers
-they share.
+modules), `diagnostic` (the municipal diagnostic), `stages` (the certification stages and their
+requirements), `metrics` (surface cues of the question banks); `common` holds the report, the YAML
+reader with line numbers, the field checks and the sync helpers they share.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from app.services.content.modules import (  # noqa: F401
     modules_to_retire,
     sync_modules,
 )
+from app.services.content.stages import StageData, load_stages, sync_stages
 
 
 @dataclass
@@ -34,6 +35,7 @@ class ContentBundle:
     modules: list[ModuleData] = field(default_factory=list)
     diagnostic: DiagnosticData | None = None
     bank_metrics: list[BankMetrics] = field(default_factory=list)
+    stages: list[StageData] | None = None
 
 
 def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
@@ -47,6 +49,7 @@ def load_content(root: str | Path) -> tuple[ContentBundle, Report]:
     load_modules(root, report, bundle)
     bundle.bank_metrics = check_banks(bundle.modules, report)
     bundle.diagnostic = load_diagnostic(root, report)
+    bundle.stages = load_stages(root, report)
     return bundle, report
 
 
@@ -64,4 +67,6 @@ def sync_content(bundle: ContentBundle, allow_retire: bool = False) -> SyncResul
     sync_modules(bundle, result)
     if bundle.diagnostic is not None:
         sync_diagnostic(bundle.diagnostic, result)
+    if bundle.stages is not None:
+        sync_stages(bundle.stages, result)
     return result
