@@ -6,8 +6,11 @@ Service tests use `session`, which holds one context for the whole test.
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import pathlib
 import re
+import socket
 from types import SimpleNamespace
 
 import pytest
@@ -42,9 +45,48 @@ def _reset_schema() -> None:
     upgrade(directory=str(pathlib.Path(__file__).parent.parent / "migrations"))
 
 
+class _SMTPHandler:
+    """Keeps every message the in-process SMTP server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port for the whole run; the app sends to it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = _SMTPHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield SimpleNamespace(port=port, handler=handler)
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """The messages received during this test (email.message.EmailMessage objects), oldest first."""
+    smtp_server.handler.messages.clear()
+    return smtp_server.handler.messages
+
+
+def links_in(message) -> list[str]:
+    """The http(s) links in a received message's text."""
+    return re.findall(r"https?://\S+", message.get_content())
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server):
     """One app for the whole run, on a schema built by the migrations."""
+    FixtureConfig.MAIL_PORT = smtp_server.port
     if FixtureConfig.SQLALCHEMY_DATABASE_URI == "sqlite://":
         # A file, not memory, so that extra apps made by a test see the same database.
         FixtureConfig.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"

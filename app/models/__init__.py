@@ -10,5 +10,5 @@ from app.models.learning import (  # noqa: F401
     Quiz,
     QuizAttempt,
 )
-from app.models.people import Area, AuditEvent, Municipality, User, coordinator_municipality  # noqa: F401
+from app.models.people import AccountToken, Area, AuditEvent, Municipality, User, coordinator_municipality  # noqa: F401
 from app.models.types import utcnow  # noqa: F401

@@ -18,7 +18,7 @@ from app.monitoring.forms import FilterForm
 from app.services import gender as gender_service
 from app.services import monitoring as M
 from app.services import progress as progress_service
-from app.services.scope import can_monitor, can_see_people, in_scope, visible_municipality_ids
+from app.services.scope import can_monitor, can_see_people, can_see_person, in_scope, visible_municipality_ids
 
 LEVELS = ("programme", "municipality", "module", "area")
 PER_PAGE = 25
@@ -195,7 +195,7 @@ def official(user_id: int):
     if not can_see_people(current_user):
         abort(403)
     person = db.session.get(User, user_id)
-    if person is None or not in_scope(_scope(), person.municipality_id):
+    if person is None or not can_see_person(current_user, person):
         abort(404)
     progress = progress_service.learner_progress(person.id)
     attempts = db.session.execute(

@@ -1,9 +1,9 @@
 """Who may see which municipalities: the one rule every monitoring page, export and list goes through."""
 from __future__ import annotations
 
-from sqlalchemy import false, true
+from sqlalchemy import and_, false, or_, select, true
 
-from app.models.people import ROLE_COORDINATOR, ROLE_IOM
+from app.models.people import ROLE_COORDINATOR, ROLE_IOM, ROLE_OFFICIAL
 
 
 def visible_municipality_ids(user) -> set[int] | None:
@@ -25,6 +25,27 @@ def can_monitor(user) -> bool:
 def can_see_people(user) -> bool:
     """Only coordinators and IOM officers drill down to individual officials."""
     return user.role in (ROLE_COORDINATOR, ROLE_IOM)
+
+
+def can_see_person(user, person) -> bool:
+    """IOM officers see everyone; coordinators see officials of their municipalities only (never IOM
+    officers or other coordinators, even when they follow every municipality)."""
+    if user.role == ROLE_IOM:
+        return True
+    return (can_see_people(user) and person.role == ROLE_OFFICIAL
+            and in_scope(visible_municipality_ids(user), person.municipality_id))
+
+
+def visible_audit_clause(user):
+    """A SQL condition on AuditEvent for what a coordinator may read: events of municipalities in their
+    scope, about officials or about no person (IOM officers read everything, so need no condition)."""
+    from app.models import AuditEvent, User
+
+    ids = visible_municipality_ids(user)
+    place = AuditEvent.municipality_id.is_not(None) if ids is None else scope_clause(AuditEvent.municipality_id, ids)
+    about_officials = or_(AuditEvent.target_user_id.is_(None),
+                          AuditEvent.target_user_id.in_(select(User.id).where(User.role == ROLE_OFFICIAL)))
+    return and_(place, about_officials)
 
 
 def in_scope(ids: set[int] | None, municipality_id: int | None) -> bool:
