@@ -1,5 +1,4 @@
 """Administration: roles, scope, focal points, accounts and municipalities, each change audited."""
-import re
 
 from sqlalchemy import select
 

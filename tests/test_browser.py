@@ -75,3 +75,18 @@ def test_submitting_with_unanswered_questions_asks_first(page, live_server, make
     page.click("button[value=submit]")
     page.wait_for_selector(".result-panel")
     assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "submitted"
+
+
+def test_an_answer_clicked_just_before_leaving_the_page_is_kept(page, live_server, make_user, in_app):
+    attempt_id = _open_quiz(page, live_server, make_user())
+    page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first.check()
+    page.goto(f"{live_server}/my-progress")  # at once: before the 600 ms pause of the automatic save
+
+    def first_selection():
+        return db.session.scalar(select(AttemptQuestion.selected).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+    for _ in range(50):
+        if in_app(first_selection):
+            break
+        page.wait_for_timeout(100)
+    assert in_app(first_selection), "the beacon sent on pagehide stored the answer"
