@@ -122,7 +122,9 @@ def register_request_hooks(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
-        # NUL cannot be stored in PostgreSQL text and is never meaningful in a form or a query.
+        # NUL cannot be stored in PostgreSQL text and is never meaningful in a path, a form or a query.
+        if "\x00" in request.path:
+            abort(404)
         if _contains_nul(request.args) or (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
                                            and _contains_nul(request.form)):
             abort(400)
