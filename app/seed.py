@@ -69,7 +69,7 @@ def _simulate(user: User, modules: list, rng: random.Random, drive: float,
     now = utcnow()
     start = now - timedelta(days=rng.randint(8, 50))
     clock = start
-    for index, (module, lessons, quiz) in enumerate(modules):
+    for index, (_module, lessons, quiz) in enumerate(modules):
         if plan is not None:
             if index > plan[0] or (index == plan[0] and not plan[1]):
                 return

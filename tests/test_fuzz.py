@@ -147,9 +147,9 @@ def test_quiz_and_lesson_inputs_never_fail(app, world, action, item, choice, rev
     get(app, world, "official", f"/attempts/{choice}")
 
 
-MONITORING_PARAMS = st.fixed_dictionaries({}, optional={
-    name: values for name in ("province", "area", "registered_from", "registered_to", "sort", "dir", "format",
-                              "table", "q", "page", "level")})
+MONITORING_PARAMS = st.fixed_dictionaries({}, optional=dict.fromkeys(
+    ("province", "area", "registered_from", "registered_to", "sort", "dir", "format", "table", "q", "page", "level"),
+    values))
 
 
 @FUZZ
@@ -167,7 +167,7 @@ def test_monitoring_query_parameters_never_fail(app, world, params, who, number)
 
 
 @FUZZ
-@given(params=st.fixed_dictionaries({}, optional={n: values for n in ("q", "role", "municipality", "page")}),
+@given(params=st.fixed_dictionaries({}, optional=dict.fromkeys(("q", "role", "municipality", "page"), values)),
        name=values, province=values, country=values, field=values)
 @example(params={"page": "99999999999999999999", "municipality": "99999999999"}, name="N" * 160,
          province="Neuquén", country="AR", field="1")

@@ -230,7 +230,7 @@ def _claim(attempt: QuizAttempt, status: str, now: datetime) -> bool:
 
 def _grade_attempt(attempt: QuizAttempt, drawn: list[DrawnQuestion]) -> None:
     outcome = grade([(set(dq.item.selected), dq.correct_ids) for dq in drawn], attempt.pass_mark)
-    for dq, graded in zip(drawn, outcome.questions):
+    for dq, graded in zip(drawn, outcome.questions, strict=True):
         dq.item.is_correct = graded.correct
     attempt.score = outcome.score
     attempt.passed = outcome.passed
