@@ -20,6 +20,7 @@ def create_app(config_class: type = Config) -> Flask:
     security.configure_logging(app)
     security.install_converters(app)
     security.install_proxy_fix(app)
+    security.register_request_hooks(app)  # first, so even a request refused by CSRF is logged
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -32,8 +33,6 @@ def create_app(config_class: type = Config) -> Flask:
 def register_request_hooks(app: Flask) -> None:
     """Security hooks, and a note of when signed-in people were last active."""
     from app.services.accounts import touch_last_seen
-
-    security.register_request_hooks(app)
 
     @app.before_request
     def note_last_seen():

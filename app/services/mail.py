@@ -32,7 +32,8 @@ def send(message: EmailMessage) -> bool:
     config = current_app.config
     backend = config.get("MAIL_BACKEND", "smtp")
     if backend == "console":
-        log.warning("email (console backend, not sent):\n%s", message.as_string())
+        log.warning("email (console backend, not sent)\nFrom: %s\nTo: %s\nSubject: %s\n\n%s", message["From"],
+                    message["To"], message["Subject"], message.get_content())
         return True
     try:
         if config.get("MAIL_USE_SSL"):
