@@ -6,10 +6,10 @@ export FLASK_APP = wsgi.py
 
 .PHONY: run test setup install translations db content demo serve lint clean
 
-# Outside development and tests the app refuses to start without a real SECRET_KEY. `make run` (and
-# the targets it runs), `make demo` and `make serve` are for a developer's machine; `make test`
-# compiles catalogues as a test run. An APP_ENV already set in the environment wins.
-run demo serve: export APP_ENV ?= development
+# Outside development and tests the app refuses to start without a real SECRET_KEY. `make run`,
+# `make demo` and `make serve` (and the set-up steps they run) are for a developer's machine; `make
+# test` runs as a test. An APP_ENV already set in the environment (e.g. production) wins.
+run demo serve setup translations db content: export APP_ENV ?= development
 test: export APP_ENV ?= test
 
 ## make run: set up everything (venv, dependencies, database, content, demo data) and serve on :5000
