@@ -166,6 +166,20 @@ def test_a_training_room_behind_one_address_can_all_sign_in(make_user, limited_a
     assert codes == [302] * 30
 
 
+def test_registrations_and_reset_requests_are_limited_per_email_address(content, in_app, limited_app, mailbox):
+    municipality, area = _ids(in_app)
+    app = limited_app(EMAIL_RATE_LIMIT="2 per hour", EMAIL_CLIENT_RATE_LIMIT="100 per hour")
+    codes = [app.test_client().post("/auth/register", data=_form(municipality, area, email="ana@example.org"),
+                                    environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}).status_code for i in range(3)]
+    assert codes == [302, 302, 429]
+    assert len(mailbox) == 2, "the address got two emails, not three"
+    other = app.test_client().post("/auth/register", data=_form(municipality, area, email="otra@example.org"))
+    assert other.status_code == 302, "another address is not affected"
+    codes = [app.test_client().post("/auth/forgot", data={"email": "ANA@example.org"},
+                                    environ_base={"REMOTE_ADDR": f"10.0.2.{i}"}).status_code for i in range(3)]
+    assert codes == [302, 302, 429]
+
+
 def test_logins_keep_working_with_a_warning_when_redis_is_unreachable(make_user, limited_app, caplog):
     user = make_user()
     with socket.socket() as probe:  # a port nobody listens on

@@ -124,7 +124,7 @@ def verify_email(token: str):
 
 @bp.route("/verify", methods=["POST"])
 @login_required
-@limiter.limit(_email_limit, scope="verify-resend", key_func=lambda: f"user:{current_user.get_id()}")
+@limiter.limit(_email_limit, scope="verify-resend", key_func=lambda: "user:" + (current_user.get_id() or "").split(":")[0])
 def resend_verification():
     """Send the verification link again (the account's own address)."""
     form = ConfirmForm()
