@@ -201,6 +201,7 @@ def test_unverified_accounts_are_flagged_to_coordinators_and_can_verify_again(ap
     staff.post("/auth/login", data={"email": make_user(role="iom_officer", municipality=None).email,
                                     "password": PASSWORD})
     assert "correo sin confirmar" in staff.get("/admin/users").get_data(as_text=True)
+    assert "sin confirmar" in staff.get(f"/monitoring/officials/{person.id}").get_data(as_text=True)
     login(person)
     assert "sin confirmar" in client.get("/auth/settings").get_data(as_text=True)
     client.post("/auth/verify")
