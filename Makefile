@@ -4,10 +4,14 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export FLASK_APP = wsgi.py
 
-# The demo and the local server run as development: a credential signing key is made once in instance/.
-run demo serve: export APP_ENV = development
-
 .PHONY: run test setup install translations db content demo serve lint clean
+
+# Outside development and tests the app refuses to start without a real SECRET_KEY. `make run`,
+# `make demo` and `make serve` (and the set-up steps they run) are for a developer's machine; `make
+# test` runs as a test. An APP_ENV already set in the environment (e.g. production) wins. In development
+# a credential signing key is made once in instance/.
+run demo serve setup translations db content: export APP_ENV ?= development
+test: export APP_ENV ?= test
 
 ## make run: set up everything (venv, dependencies, database, content, demo data) and serve on :5000
 run: setup demo serve

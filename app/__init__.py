@@ -6,6 +6,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from app import security
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import LANGUAGE_NAMES, current_language, select_locale, select_timezone, tr
 from config import Config
@@ -15,6 +16,11 @@ def create_app(config_class: type = Config) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages and CLI commands."""
     app = Flask(__name__)
     app.config.from_object(config_class)
+    security.check_secret_key(app.config)
+    security.configure_logging(app)
+    security.install_converters(app)
+    security.install_proxy_fix(app)
+    security.register_request_hooks(app)  # first, so even a request refused by CSRF is logged
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -29,29 +35,13 @@ def create_app(config_class: type = Config) -> Flask:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Note when signed-in people were last active (at most one write per person every ten minutes)."""
-    from datetime import timedelta
-
-    from app.models import utcnow
-
-    @app.after_request
-    def security_headers(response):
-        """No framing, no sniffing, assets only from this site (every asset ships with the app)."""
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    """Security hooks, and a note of when signed-in people were last active."""
+    from app.services.accounts import touch_last_seen
 
     @app.before_request
-    def touch_last_seen():
+    def note_last_seen():
         if current_user.is_authenticated:
-            now = utcnow()
-            if current_user.last_seen_at is None or now - current_user.last_seen_at > timedelta(minutes=10):
-                current_user.last_seen_at = now
-                db.session.commit()
+            touch_last_seen(current_user)
 
 
 def register_extensions(app: Flask) -> None:
@@ -71,10 +61,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Inicie sesión para ver esta página.")
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from app.models import User
+    def load_user(session_id: str):
+        from app.services.accounts import user_for_session
 
-        return db.session.get(User, int(user_id))
+        return user_for_session(session_id)
 
 
 def register_blueprints(app: Flask) -> None:

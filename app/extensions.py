@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app import ratelimit  # noqa: F401  (registers the fallback+redis:// rate-limit storage)
+
 # Named constraints keep Alembic batch migrations on SQLite and PostgreSQL in step.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -72,7 +72,7 @@ def _simulate(user: User, modules: list, rng: random.Random, drive: float,
     now = utcnow()
     start = now - timedelta(days=rng.randint(8, 50))
     clock = start
-    for index, (module, lessons, quiz) in enumerate(modules):
+    for index, (_module, lessons, quiz) in enumerate(modules):
         if plan is not None:
             if index > plan[0] or (index == plan[0] and not plan[1]):
                 return
@@ -130,7 +130,7 @@ def seed_demo(seed: int) -> None:
                                                    if issued or revoked else ": nothing to do"))
         return
 
-    for local, name, role, mkey, akey, gender, focal, done, extra in DEMO_ACCOUNTS:
+    for local, name, role, mkey, akey, gender, _focal, done, extra in DEMO_ACCOUNTS:
         user = create_user(
             name=name, email=f"{local}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=role,
             municipality_id=municipalities[mkey].id if mkey else None, area_id=areas[akey].id if akey else None,
@@ -245,7 +245,7 @@ def _get_cycle(iom: User, year: int):
 
 def _complete_training(user: User, modules: list, rng: random.Random, when) -> None:
     """Every lesson complete and every quiz passed, with one question in two answered wrong at most."""
-    for module, lessons, quiz in modules:
+    for _module, lessons, quiz in modules:
         for lesson in lessons:
             row = progress_service.record_lesson_view(user.id, lesson.id)
             row.started_at = row.completed_at = when

@@ -6,8 +6,11 @@ Service tests use `session`, which holds one context for the whole test.
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import pathlib
 import re
+import socket
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +18,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
+from app.services.cycles import today as utc_today
 from app.credentials import keys
 from app.extensions import db
 from app.models import Area, Municipality
@@ -45,9 +49,48 @@ def _reset_schema() -> None:
     upgrade(directory=str(pathlib.Path(__file__).parent.parent / "migrations"))
 
 
+class _SMTPHandler:
+    """Keeps every message the in-process SMTP server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port for the whole run; the app sends to it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = _SMTPHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield SimpleNamespace(port=port, handler=handler)
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """The messages received during this test (email.message.EmailMessage objects), oldest first."""
+    smtp_server.handler.messages.clear()
+    return smtp_server.handler.messages
+
+
+def links_in(message) -> list[str]:
+    """The http(s) links in a received message's text."""
+    return re.findall(r"https?://\S+", message.get_content())
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server):
     """One app for the whole run, on a schema built by the migrations."""
+    FixtureConfig.MAIL_PORT = smtp_server.port
     if FixtureConfig.SQLALCHEMY_DATABASE_URI == "sqlite://":
         # A file, not memory, so that extra apps made by a test see the same database.
         FixtureConfig.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -142,21 +185,33 @@ def make_user(app, content):
             )
             if is_focal_point or substitute:
                 mc = current_municipal_cycle(m)
-                designate(None, mc, SUBSTITUTE if substitute else FOCAL, user)
+                designate(fixture_officer(), mc, SUBSTITUTE if substitute else FOCAL, user)
             db.session.commit()
             return SimpleNamespace(id=user.id, email=user.email, password=PASSWORD)
     return make
 
 
-def current_municipal_cycle(municipality):
+def fixture_officer():
+    """An IOM officer who acts in fixtures (every audit event names an actor)."""
+    from app.models import User
+
+    officer = db.session.scalar(select(User).where(User.email == "oim.fixtures@example.org"))
+    if officer is None:
+        officer = create_user(name="OIM (fixtures)", email="oim.fixtures@example.org", password=PASSWORD,
+                              role="iom_officer", gender="undisclosed")
+    return officer
+
+
+def current_municipal_cycle(municipality, actor=None):
     """The municipality's record in the current cycle, opening this year's cycle and admitting it if needed."""
     from datetime import date
 
+    actor = actor or fixture_officer()
     cycle = current_cycle()
     if cycle is None:
-        year = date.today().year
-        cycle = create_cycle(None, year=year, name=str(year), starts_on=date(year, 1, 1), ends_on=date(year, 12, 31))
-    return admit(None, cycle, municipality)
+        year = utc_today().year
+        cycle = create_cycle(actor, year=year, name=str(year), starts_on=date(year, 1, 1), ends_on=date(year, 12, 31))
+    return admit(actor, cycle, municipality)
 
 
 @pytest.fixture

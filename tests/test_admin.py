@@ -1,11 +1,11 @@
 """Administration: roles, scope, focal points, accounts and municipalities, each change audited."""
-import re
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Municipality, User
-from tests.conftest import PASSWORD
+from app.services import admin as admin_service
+from tests.conftest import PASSWORD, links_in
 
 
 def _ids(in_app):
@@ -77,11 +77,18 @@ def test_coordinator_cannot_change_roles_or_manage_staff(client, login, make_use
     assert client.get("/admin/municipalities").status_code == 403
 
 
-def test_password_reset_link_works_once(app, client, login, make_user, in_app):
-    login(make_user(role="iom_officer", municipality=None, email="iom@example.org"))
-    person = make_user()
-    html = client.post(f"/admin/users/{person.id}", data={"action": "reset"}).get_data(as_text=True)
-    link = re.search(r'value="(http://localhost/auth/reset/[^"]+)"', html).group(1)
+def test_coordinator_sends_a_reset_email_never_sees_the_link_and_is_the_audited_actor(
+        app, client, login, make_user, in_app, mailbox):
+    coordinator = login(make_user(role="coordinator", municipality=None, email="coord@example.org"))
+    in_app(lambda: admin_service.set_scope(db.session.get(User, coordinator.id), db.session.get(User, coordinator.id),
+                                           all_municipalities=True, municipality_ids=set()))
+    person = make_user(email="persona@example.org")
+    response = client.post(f"/admin/users/{person.id}", data={"action": "reset"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "/auth/reset/" not in html, "the coordinator never sees the link"
+    assert "persona@example.org" in html
+    assert [m["To"] for m in mailbox] == ["persona@example.org"]
+    link = next(link for link in links_in(mailbox[0]) if "/auth/reset/" in link)
     path = link.replace("http://localhost", "")
     visitor = app.test_client()
     assert visitor.get(path).status_code == 200
@@ -90,8 +97,10 @@ def test_password_reset_link_works_once(app, client, login, make_user, in_app):
     assert in_app(lambda: db.session.get(User, person.id).check_password("otra-clave-larga"))
     assert visitor.get(path).status_code == 400, "a used link is refused"
     assert visitor.get("/auth/reset/not-a-token").status_code == 400
-    assert {e.action for e in in_app(lambda: db.session.scalars(select(AuditEvent)).all())} >= {
-        "password_reset_issued", "password_reset_completed"}
+    events = {e.action: e for e in in_app(lambda: db.session.scalars(select(AuditEvent)).all())}
+    assert events["password_reset_sent"].actor_id == coordinator.id
+    assert events["password_reset_completed"].actor_id == person.id
+    assert events["password_reset_completed"].details == {"requested_by": coordinator.id}
 
 
 def test_municipalities_are_created_and_edited_with_clear_errors(client, login, make_user, in_app):
@@ -119,3 +128,29 @@ def test_audit_log_lists_changes_for_staff_only(client, login, make_user, in_app
     client.post("/auth/logout")
     login(make_user(email="otra@example.org"))
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_a_coordinator_of_every_municipality_sees_officials_not_staff_pages_or_events(
+        app, client, login, make_user, in_app):
+    coordinator = make_user(role="coordinator", municipality=None, email="coord@example.org")
+    other_coordinator = make_user(role="coordinator", municipality="cordoba", email="otra-coord@example.org")
+    iom = make_user(role="iom_officer", municipality="cordoba", email="oim@example.org")
+    official = make_user(email="funcionaria@example.org")
+
+    def setup():
+        actor = db.session.get(User, iom.id)
+        admin_service.set_scope(actor, db.session.get(User, coordinator.id), all_municipalities=True,
+                                municipality_ids=set())
+        admin_service.set_active(actor, db.session.get(User, official.id), False)
+        admin_service.record(actor, "role_changed", target=db.session.get(User, other_coordinator.id),
+                             details={"role": ["official", "coordinator"]})
+        admin_service.record(actor, "profile_changed", target=db.session.get(User, iom.id),
+                             details={"area_id": [None, 1]})
+    in_app(setup)
+    login(coordinator)
+    assert client.get(f"/monitoring/officials/{official.id}").status_code == 200
+    assert client.get(f"/monitoring/officials/{iom.id}").status_code == 404
+    assert client.get(f"/monitoring/officials/{other_coordinator.id}").status_code == 404
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "desactivada" in html
+    assert "Cambio de rol" not in html and "Cambio de municipio o área" not in html

@@ -1,10 +1,14 @@
-"""Registration, login, logout, password change and the login rate limit."""
+"""Registration, login, logout, password change and the login rate limits."""
+import logging
+import socket
+
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Area, Municipality, User
-from tests.conftest import PASSWORD
+from app.services import accounts
+from tests.conftest import PASSWORD, links_in
 
 
 def _ids(in_app):
@@ -24,15 +28,23 @@ def _form(municipality, area, **overrides):
     return data
 
 
-def test_registration_creates_an_official_and_logs_in(client, content, in_app):
+def test_registration_creates_an_unverified_official_and_emails_a_verification_link(client, content, in_app, mailbox):
     municipality, area = _ids(in_app)
     response = client.post("/auth/register", data=_form(municipality, area))
-    assert response.status_code == 302 and response.headers["Location"].endswith("/modules")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/auth/check-email?reason=register")
     user = in_app(lambda: db.session.scalar(select(User)))
     assert user.email == "ana.perez@cordoba.gob.ar"
     assert user.role == "official" and user.gender == "woman" and user.consent_at is not None
     assert user.password_hash != "clave-larga-1"
+    assert user.email_verified_at is None
+    assert [m["To"] for m in mailbox] == ["ana.perez@cordoba.gob.ar"]
+    link = next(link for link in links_in(mailbox[0]) if "/auth/verify/" in link)
+    # an unverified account can sign in
+    assert client.post("/auth/login", data={"email": user.email, "password": "clave-larga-1"}).status_code == 302
     assert client.get("/modules").status_code == 200
+    assert client.get(link.replace("http://localhost", "")).status_code == 302
+    assert in_app(lambda: accounts.email_verified(db.session.get(User, user.id)))
+    assert client.get(link.replace("http://localhost", "")).status_code == 400, "the link works once"
 
 
 def test_registration_errors_are_listed_and_input_is_kept(client, content, in_app):
@@ -54,10 +66,21 @@ def test_registration_rejects_unknown_municipality_and_duplicate_email(client, c
     municipality, area = _ids(in_app)
     response = client.post("/auth/register", data=_form(99999, area))
     assert "Elija su municipio de la lista." in response.get_data(as_text=True) or "Not a valid choice" in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.scalar(select(func.count(User.id)))) == 0
+
+
+def test_registration_with_an_existing_address_answers_the_same_and_emails_its_owner(client, content, in_app,
+                                                                                       make_user, mailbox):
+    municipality, area = _ids(in_app)
     make_user(email="ana.perez@cordoba.gob.ar")
-    response = client.post("/auth/register", data=_form(municipality, area))
-    assert "Ya existe una cuenta con ese correo" in response.get_data(as_text=True)
-    assert in_app(lambda: db.session.scalar(select(func.count(User.id)))) == 1
+    existing = client.post("/auth/register", data=_form(municipality, area))
+    new = client.post("/auth/register", data=_form(municipality, area, email="nueva@cordoba.gob.ar"))
+    assert existing.status_code == new.status_code == 302
+    assert existing.headers["Location"] == new.headers["Location"]
+    assert "Ya existe" not in client.get(existing.headers["Location"]).get_data(as_text=True)
+    assert in_app(lambda: db.session.scalar(select(func.count(User.id)))) == 2
+    assert [m["To"] for m in mailbox] == ["ana.perez@cordoba.gob.ar", "nueva@cordoba.gob.ar"]
+    assert "ya tiene una" in mailbox[0].get_content()
 
 
 def test_login_and_logout(client, make_user):
@@ -102,20 +125,74 @@ def test_logout_requires_post(client, make_user, login):
     assert client.get("/auth/logout").status_code == 405
 
 
-def test_login_is_rate_limited(make_user, make_app):
+@pytest.fixture
+def limited_app(make_app):
+    """An app with rate limits on (in memory); the shared limiter is reset and switched off afterwards."""
     from app.extensions import limiter
 
+    def make(**overrides):
+        return make_app(RATELIMIT_ENABLED=True, **overrides)
+    yield make
+    limiter.reset()
+    limiter.enabled = False
+
+
+def test_failed_logins_are_limited_per_client_address(make_user, limited_app):
     user = make_user()
-    limited = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="10 per minute")
-    try:
-        client = limited.test_client()
-        codes = [client.post("/auth/login", data={"email": user.email, "password": "mal"}).status_code for _ in range(11)]
-        assert codes[:10] == [200] * 10
-        assert codes[10] == 429
-        assert "Demasiados intentos" in client.post("/auth/login", data={"email": user.email, "password": "mal"}).get_data(as_text=True)
-    finally:
-        limiter.reset()
-        limiter.enabled = False
+    client = limited_app(LOGIN_RATE_LIMIT="10 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute").test_client()
+    codes = [client.post("/auth/login", data={"email": f"x{i}@example.org", "password": "mal"}).status_code
+             for i in range(11)]
+    assert codes[:10] == [200] * 10
+    assert codes[10] == 429
+    response = client.post("/auth/login", data={"email": user.email, "password": "mal"})
+    assert "Demasiados intentos" in response.get_data(as_text=True)
+
+
+def test_failed_logins_are_limited_per_account_from_any_address(make_user, limited_app):
+    user = make_user()
+    app = limited_app(LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="5 per minute")
+    codes = [app.test_client().post("/auth/login", data={"email": user.email.upper(), "password": "mal"},
+                                    environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code for i in range(6)]
+    assert codes == [200] * 5 + [429]
+    other = make_user()
+    assert app.test_client().post("/auth/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+
+
+def test_a_training_room_behind_one_address_can_all_sign_in(make_user, limited_app):
+    people = [make_user() for _ in range(30)]
+    app = limited_app(LOGIN_RATE_LIMIT="10 per minute")
+    codes = [app.test_client().post("/auth/login", data={"email": p.email, "password": PASSWORD}).status_code
+             for p in people]
+    assert codes == [302] * 30
+
+
+def test_registrations_and_reset_requests_are_limited_per_email_address(content, in_app, limited_app, mailbox):
+    municipality, area = _ids(in_app)
+    app = limited_app(EMAIL_RATE_LIMIT="2 per hour", EMAIL_CLIENT_RATE_LIMIT="100 per hour")
+    codes = [app.test_client().post("/auth/register", data=_form(municipality, area, email="ana@example.org"),
+                                    environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}).status_code for i in range(3)]
+    assert codes == [302, 302, 429]
+    assert len(mailbox) == 2, "the address got two emails, not three"
+    other = app.test_client().post("/auth/register", data=_form(municipality, area, email="otra@example.org"))
+    assert other.status_code == 302, "another address is not affected"
+    codes = [app.test_client().post("/auth/forgot", data={"email": "ANA@example.org"},
+                                    environ_base={"REMOTE_ADDR": f"10.0.2.{i}"}).status_code for i in range(3)]
+    assert codes == [302, 302, 429]
+
+
+def test_logins_keep_working_with_a_warning_when_redis_is_unreachable(make_user, limited_app, caplog):
+    user = make_user()
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = limited_app(RATELIMIT_STORAGE_URI=f"fallback+redis://127.0.0.1:{port}/0", LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="app.ratelimit"):
+        assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert any("unreachable" in record.getMessage() for record in caplog.records)
+    client.post("/auth/logout")
+    codes = [client.post("/auth/login", data={"email": user.email, "password": "mal"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429], "the limit still holds, in memory"
 
 
 def test_forms_are_protected_by_csrf(make_app):
@@ -139,7 +216,7 @@ def test_login_limit_is_kept_in_redis_when_configured(make_user, make_app):
     client.flushdb()
     user = make_user()
     limited = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
-                       RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+                       RATELIMIT_STORAGE_URI="fallback+redis://127.0.0.1:6379/15")
     try:
         web = limited.test_client()
         codes = [web.post("/auth/login", data={"email": user.email, "password": "mal"}).status_code for _ in range(4)]

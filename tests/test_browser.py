@@ -153,3 +153,18 @@ def test_workbook_answers_are_saved_automatically(page, live_server, make_user, 
     playwright.expect(status).to_have_text(status.get_attribute("data-saved"))
     texts = in_app(lambda: [e.text for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user.id))])
     assert texts == ["Centro de salud del barrio: atiende sin pedir DNI."]
+
+
+def test_an_answer_clicked_just_before_leaving_the_page_is_kept(page, live_server, make_user, in_app):
+    attempt_id = _open_quiz(page, live_server, make_user())
+    page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first.check()
+    page.goto(f"{live_server}/my-progress")  # at once: before the 600 ms pause of the automatic save
+
+    def first_selection():
+        return db.session.scalar(select(AttemptQuestion.selected).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+    for _ in range(50):
+        if in_app(first_selection):
+            break
+        page.wait_for_timeout(100)
+    assert in_app(first_selection), "the beacon sent on pagehide stored the answer"

@@ -125,7 +125,7 @@ def test_an_inactive_account_is_not_eligible(session, make_user):
 
 def test_production_without_a_key_refuses_to_issue_but_keeps_progress(make_app, make_user):
     person = make_user()
-    production = make_app(APP_ENV="production", CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None)
+    production = make_app(APP_ENV="production", SECRET_KEY="p" * 48, CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None)
     with production.app_context():
         finish_training(person.id)
         with pytest.raises(keys.KeyNotConfigured):
@@ -135,7 +135,7 @@ def test_production_without_a_key_refuses_to_issue_but_keeps_progress(make_app, 
 
 def test_completing_without_a_key_saves_the_lesson_and_explains(make_app, make_user):
     person = make_user()
-    production = make_app(APP_ENV="production", CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None)
+    production = make_app(APP_ENV="production", SECRET_KEY="p" * 48, CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None)
     with production.app_context():
         last = finish_training(person.id, leave_last_lesson=True)
         module_key, lesson_key = db.session.get(Module, last.module_id).key, last.key

@@ -36,7 +36,7 @@ def _tr(text):
 def _single(key, texts, correct=0, applied=False):
     return {"key": key, "type": "single", "applied": applied, "text": _tr(f"Pregunta {key}: ¿qué corresponde hacer?"),
             "choices": [{"key": k, "text": _tr(t), **({"correct": True} if i == correct else {})}
-                        for i, (k, t) in enumerate(zip("abcd", texts))],
+                        for i, (k, t) in enumerate(zip("abcd", texts, strict=False))],
             "explanation": _tr("Porque lo dice la lección.")}
 
 

@@ -115,14 +115,14 @@ def test_grading_does_not_depend_on_the_language(client, make_user, login, in_ap
         response = client.post("/modules/basico/quiz")
         attempt_id = int(response.headers["Location"].rsplit("/", 1)[1])
 
-        def answers():
+        def answers(attempt_id=attempt_id):
             attempt = db.session.get(QuizAttempt, attempt_id)
             return {dq.item.id: sorted(dq.correct_ids) for dq in quiz_service.drawn_questions(attempt)}
         right = in_app(answers)
         data = {"action": "submit", "asked": list(right)}
         data.update({f"q{k}": v for k, v in right.items()})
         submit_attempt(client, attempt_id, data)
-        scores.append(in_app(lambda: db.session.get(QuizAttempt, attempt_id).score))
+        scores.append(in_app(lambda attempt_id=attempt_id: db.session.get(QuizAttempt, attempt_id).score))
     assert scores == [100.0, 100.0, 100.0]
     assert in_app(lambda: db.session.get(User, user.id).locale) == "es"
 

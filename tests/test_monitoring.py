@@ -233,4 +233,4 @@ def test_query_count_does_not_grow_with_data(client, login, people, make_user, i
             for g in ("woman", "man", "nonbinary") for a in ("salud", "empleo") for _ in range(3)]
     in_app(lambda: [_progress(u.id, ("basico",), passing=i % 2 == 0) for i, u in enumerate(more[:20])])
     large = measure()
-    assert small == large, dict(zip(paths, zip(small, large)))
+    assert small == large, dict(zip(paths, zip(small, large, strict=False), strict=False))

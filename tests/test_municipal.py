@@ -6,12 +6,13 @@ focal point and a focal point of another municipality.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfWriter
 from sqlalchemy import func, select
 
+from app.services.cycles import today as utc_today
 from app.extensions import db
 from app.models import (
     Application,
@@ -33,6 +34,7 @@ from app.models import (
 )
 from app.services import cycles as cycle_service
 from app.services import diagnostic as diagnostic_service
+from tests.conftest import fixture_officer
 from tests.test_monitoring import QueryCounter
 
 
@@ -129,7 +131,7 @@ def test_designation_follows_the_current_cycle(in_app, cycle_world):
         focal = db.session.get(User, cycle_world["focal"].id)
         assert cycle_service.is_focal_point(focal)
         this_year = db.session.get(Cycle, cycle_world["cycle"])
-        next_year = cycle_service.create_cycle(None, year=this_year.year + 1, name="next",
+        next_year = cycle_service.create_cycle(fixture_officer(), year=this_year.year + 1, name="next",
                                                starts_on=this_year.ends_on + timedelta(days=1),
                                                ends_on=this_year.ends_on + timedelta(days=366))
         later = next_year.starts_on + timedelta(days=1)
@@ -318,7 +320,7 @@ def test_scores_per_dimension_and_comparison_with_previous_cycle(session, make_u
     indicators = session.scalars(select(DiagnosticIndicator).order_by(DiagnosticIndicator.id)).all()
     levels = [0, 1, 2, 2] + [1] * (len(indicators) - 4)
     diagnostic_service.save_answers(focal, mc, [
-        diagnostic_service.AnswerInput(i.id, level, "", "") for i, level in zip(indicators, levels)])
+        diagnostic_service.AnswerInput(i.id, level, "", "") for i, level in zip(indicators, levels, strict=False)])
     current = diagnostic_service.view(mc)
     first = current.dimensions[0]
     assert (first.answered, first.points, first.score) == (4, 5, 62.5)
@@ -328,9 +330,9 @@ def test_scores_per_dimension_and_comparison_with_previous_cycle(session, make_u
     assert diagnostic_service.score_levels([0, None, 2]) == 50.0
     assert diagnostic_service.comparison(mc, current) is None
     # Next year's cycle starts from a clean slate and compares with this one once submitted.
-    later = cycle_service.create_cycle(None, year=mc.cycle.year + 1, name="next", starts_on=mc.cycle.ends_on + timedelta(days=1),
+    later = cycle_service.create_cycle(fixture_officer(), year=mc.cycle.year + 1, name="next", starts_on=mc.cycle.ends_on + timedelta(days=1),
                                        ends_on=mc.cycle.ends_on + timedelta(days=365))
-    mc_next = cycle_service.admit(None, later, cordoba)
+    mc_next = cycle_service.admit(fixture_officer(), later, cordoba)
     assert diagnostic_service.view(mc_next).answered == 0
     diagnostic_service.diagnostic_of(mc).state = "validated"
     previous = diagnostic_service.comparison(mc_next, diagnostic_service.view(mc_next))
@@ -344,7 +346,7 @@ def test_workshop_attendance_by_area_and_gender_with_guests(client, login, cycle
     mc = cycle_world["cordoba"]
     login(cycle_world["focal"])
     areas = in_app(lambda: {a.key: a.id for a in db.session.scalars(select(Area))})
-    today = date.today().isoformat()
+    today = utc_today().isoformat()
     data = {"w-held_on": today, "w-modality": "in_person", "w-place": "Palacio municipal",
             "w-areas": [areas["salud"], areas["empleo"]], "w-officials": [cycle_world["focal"].id, cycle_world["official"].id],
             "guest-count": "3", "guest-0-name": "Ana Quispe", "guest-0-organisation": "Asociación de migrantes",
@@ -395,7 +397,7 @@ def test_plan_needs_validated_diagnostic_complete_actions_and_iom_approval(clien
                 data={"a-description": "Abrir la mesa", "a-area": 0, "a-indicator": ""})
     client.post(f"/municipal/{mc}/plan", data={"action": "submit"})
     assert in_app(lambda: db.session.scalar(select(WorkPlan.state))) == "draft"  # the action lacks area, date, indicator
-    past = (date.today() - timedelta(days=3)).isoformat()
+    past = (utc_today() - timedelta(days=3)).isoformat()
     client.post(f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
                 data={"a-description": "Capacitar a la ventanilla", "a-area": area, "a-due_on": past,
                       "a-indicator": "Personas atendidas por mes", "a-target": "100"})
@@ -440,11 +442,11 @@ def test_cycle_table_and_cycle_page_keep_a_constant_number_of_queries(client, lo
             db.session.add(priority)
             db.session.flush()
             for j in range(2):
-                action = PlanAction(priority_id=priority.id, description=f"A{k}.{j}", indicator="x", due_on=date.today())
+                action = PlanAction(priority_id=priority.id, description=f"A{k}.{j}", indicator="x", due_on=utc_today())
                 db.session.add(action)
                 db.session.flush()
-                db.session.add(ActionNote(action_id=action.id, noted_on=date.today(), text="avance"))
-            db.session.add(Workshop(municipal_cycle_id=mc_id, held_on=date.today()))
+                db.session.add(ActionNote(action_id=action.id, noted_on=utc_today(), text="avance"))
+            db.session.add(Workshop(municipal_cycle_id=mc_id, held_on=utc_today()))
 
     def measure():
         counts = []
@@ -463,8 +465,8 @@ def test_cycle_table_and_cycle_page_keep_a_constant_number_of_queries(client, lo
     def grow():
         cycle = db.session.get(Cycle, cycle_world["cycle"])
         for m in db.session.scalars(select(Municipality)):
-            cycle_service.admit(None, cycle, m)
+            cycle_service.admit(fixture_officer(), cycle, m)
         add_plan(6)
     in_app(grow)
     large = measure()
-    assert small == large, dict(zip(paths, zip(small, large)))
+    assert small == large, dict(zip(paths, zip(small, large, strict=False), strict=False))

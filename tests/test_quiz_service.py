@@ -70,14 +70,62 @@ def test_reopening_resumes_the_same_attempt_with_the_same_questions(session, lea
     assert all(dq.item.selected for dq in quiz_service.drawn_questions(again)), "saved answers are kept"
 
 
-def test_saving_ignores_choices_of_other_questions_and_extra_picks(session, learner):
+def test_saving_refuses_choices_of_other_questions_extra_picks_and_unknown_items(session, learner):
     attempt = quiz_service.start_or_resume(learner.id, _quiz())
     drawn = quiz_service.drawn_questions(attempt)
     single = next(dq for dq in drawn if dq.question.kind in ("single", "true_false"))
     other = next(dq for dq in drawn if dq is not single)
-    foreign = other.item.choice_order[0]
-    quiz_service.save_answers(attempt, {single.item.id: [foreign, *single.item.choice_order]})
-    assert single.item.selected == [single.item.choice_order[0]], "foreign ids dropped, one answer kept"
+    quiz_service.save_answers(attempt, {single.item.id: [single.item.choice_order[0]]})
+    for bad in ({single.item.id: [other.item.choice_order[0]]},      # a choice of another question
+                {single.item.id: single.item.choice_order[:2]},       # two answers to a one-answer question
+                {10**6: []}):                                         # an item of no drawn question
+        with pytest.raises(quiz_service.QuizError) as error:
+            quiz_service.save_answers(attempt, bad)
+        assert error.value.code == "invalid"
+    assert [dq.item.selected for dq in quiz_service.drawn_questions(attempt) if dq.item.id == single.item.id] == [
+        [single.item.choice_order[0]]], "nothing written by a refused save"
+    assert attempt.revision == 1
+
+
+def test_each_save_replaces_the_whole_answer_set(session, learner):
+    attempt = quiz_service.start_or_resume(learner.id, _quiz())
+    everything = _answers(attempt)
+    quiz_service.save_answers(attempt, everything)
+    first_item = next(iter(everything))
+    quiz_service.save_answers(attempt, {first_item: everything[first_item]})
+    selected = {dq.item.id: dq.item.selected for dq in quiz_service.drawn_questions(attempt)}
+    assert selected[first_item] == everything[first_item]
+    assert all(not picks for item, picks in selected.items() if item != first_item)
+
+
+def test_an_older_save_arriving_late_never_overwrites_a_newer_one(session, learner):
+    attempt = quiz_service.start_or_resume(learner.id, _quiz())
+    quiz_service.save_answers(attempt, _answers(attempt, right=True), revision=5)
+    with pytest.raises(quiz_service.QuizError) as error:
+        quiz_service.save_answers(attempt, _answers(attempt, right=False), revision=4)
+    assert error.value.code == "stale"
+    assert attempt.revision == 5
+    assert all(set(dq.item.selected) == dq.correct_ids for dq in quiz_service.drawn_questions(attempt))
+
+
+def test_a_save_after_the_submission_is_refused_and_changes_nothing(session, learner):
+    attempt = quiz_service.start_or_resume(learner.id, _quiz())
+    quiz_service.submit(attempt, _answers(attempt, right=True))
+    with pytest.raises(quiz_service.QuizError) as error:
+        quiz_service.save_answers(attempt, _answers(attempt, right=False), revision=99)
+    assert error.value.code == "closed"
+    assert all(set(dq.item.selected) == dq.correct_ids for dq in quiz_service.drawn_questions(attempt))
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "1" * 5000, "-1", "0", "2147483648", "1e3", " 1", ""])
+def test_answer_fields_must_be_plain_ids_in_range(raw):
+    from werkzeug.datastructures import MultiDict
+
+    for form in (MultiDict([("q1", raw)]), MultiDict([("asked", raw)]), MultiDict([(f"q{raw}", "1")])):
+        with pytest.raises(quiz_service.QuizError):
+            quiz_service.answers_from_form(form)
+    with pytest.raises(quiz_service.QuizError):
+        quiz_service.revision_from_form(MultiDict([("revision", raw or "x")]), required=True)
 
 
 def test_all_right_answers_pass_and_all_wrong_fail(session, learner):

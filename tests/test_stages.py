@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from app.services.cycles import today as utc_today
 from app.extensions import db
 from app.models import (
     Application,
@@ -42,7 +43,7 @@ from app.services import workplan as plan_service
 from app.services import workshops as workshop_service
 from app.services.accounts import create_user
 from app.services.cycles import FOCAL, designate
-from tests.conftest import current_municipal_cycle
+from tests.conftest import current_municipal_cycle, fixture_officer
 from tests.test_monitoring import QueryCounter
 
 ALL_KINDS = {"application_accepted", "letter_of_intent", "focal_point_designated", "certified_officials",
@@ -96,7 +97,7 @@ def _training(mc: MunicipalCycle, focal: User, genders=("woman", "woman", "man",
     """The focal point (a woman, Health) and one more certified official per gender given."""
     _certify(focal, score)
     people = [focal]
-    for gender, area in zip(genders, areas):
+    for gender, area in zip(genders, areas, strict=False):
         person = _official(mc.municipality, gender, area)
         _certify(person, score)
         people.append(person)
@@ -126,7 +127,7 @@ def _diagnostic(mc: MunicipalCycle, focal: User, iom: User, weak: str = "salud")
 def _workshop(mc: MunicipalCycle, focal: User, women=4, men=4, areas=("salud", "educacion", "empleo")) -> None:
     guests = [workshop_service.Guest(f"Invitada {i}", "ONG", _area(areas[i % len(areas)]).id, "woman") for i in range(women)]
     guests += [workshop_service.Guest(f"Invitado {i}", "ONG", _area(areas[i % len(areas)]).id, "man") for i in range(men)]
-    day = max(mc.cycle.starts_on, min(date.today(), mc.cycle.ends_on))
+    day = max(mc.cycle.starts_on, min(utc_today(), mc.cycle.ends_on))
     workshop_service.save(focal, mc, workshop_service.WorkshopData(
         held_on=day, modality="in_person", place="Municipalidad", facilitators="OIM", area_ids=[],
         good_practices="", potential_areas="", official_ids=[], guests=guests))
@@ -137,7 +138,7 @@ def _plan(mc: MunicipalCycle, focal: User, iom: User, dimensions=("salud", "gobe
         dimension = db.session.scalar(select(DiagnosticDimension).where(DiagnosticDimension.key == key))
         priority = plan_service.add_priority(focal, mc, dimension.id, f"Prioridad {key}", "")
         plan_service.add_action(focal, mc, priority, plan_service.ActionData(
-            "Acción", _area("salud").id, None, date.today() + timedelta(days=90), "Indicador", "Meta"))
+            "Acción", _area("salud").id, None, utc_today() + timedelta(days=90), "Indicador", "Meta"))
     plan_service.submit(focal, mc)
     plan_service.decide(iom, mc, True, "")
 
@@ -147,7 +148,7 @@ def _ready(key="cordoba"):
     municipality = _municipality(key)
     mc = current_municipal_cycle(municipality)
     focal = _official(municipality, "woman", "salud", name="Punto Focal")
-    designate(None, mc, FOCAL, focal)
+    designate(fixture_officer(), mc, FOCAL, focal)
     iom = _iom()
     _training(mc, focal)
     _adhesion(mc, focal, iom)
@@ -185,7 +186,7 @@ def test_certified_officials_boundary(session, content, extra, met):
     """The default needs 5 certified (focal point included): 4, 5 and 6 people."""
     mc = current_municipal_cycle(_municipality())
     focal = _official(mc.municipality, "woman", "salud")
-    designate(None, mc, FOCAL, focal)
+    designate(fixture_officer(), mc, FOCAL, focal)
     _training(mc, focal, genders=("woman", "man", "man", "woman", "man")[:extra], areas=("educacion",) * extra)
     result = _result(mc, "capacitacion", "certified_officials")
     assert (result.value["count"], result.met) == (extra + 1, met)
@@ -195,7 +196,7 @@ def test_certified_officials_boundary(session, content, extra, met):
 def test_certified_officials_needs_the_focal_point_among_them(session, content):
     mc = current_municipal_cycle(_municipality())
     focal = _official(mc.municipality, "woman", "salud")
-    designate(None, mc, FOCAL, focal)
+    designate(fixture_officer(), mc, FOCAL, focal)
     for gender in ("woman", "man", "man", "woman", "man", "woman"):
         _certify(_official(mc.municipality, gender, "educacion"))
     result = _result(mc, "capacitacion", "certified_officials")
@@ -206,7 +207,7 @@ def test_certified_officials_needs_the_focal_point_among_them(session, content):
 def test_two_more_certified_officials_sentence(session, content):
     mc = current_municipal_cycle(_municipality())
     focal = _official(mc.municipality)
-    designate(None, mc, FOCAL, focal)
+    designate(fixture_officer(), mc, FOCAL, focal)
     _training(mc, focal, genders=("man", "woman"), areas=("salud", "salud"))
     assert _result(mc, "capacitacion", "certified_officials").missing == "Faltan 2 personas certificadas."
 
@@ -217,7 +218,7 @@ def test_certified_areas_boundary(session, content, areas, n, met):
     """Three areas needed (the focal point is from Health): two areas, exactly three, three with more people."""
     mc = current_municipal_cycle(_municipality())
     focal = _official(mc.municipality, "woman", "salud")
-    designate(None, mc, FOCAL, focal)
+    designate(fixture_officer(), mc, FOCAL, focal)
     _training(mc, focal, genders=("man", "woman", "man")[:len(areas)], areas=areas)
     result = _result(mc, "capacitacion", "certified_areas")
     assert (result.value, result.met) == (n, met)
@@ -228,7 +229,7 @@ def test_certified_areas_boundary(session, content, areas, n, met):
 def test_distinct_areas_without_any_area(session, content):
     mc = current_municipal_cycle(_municipality())
     focal = _official(mc.municipality, "woman", None)
-    designate(None, mc, FOCAL, focal)
+    designate(fixture_officer(), mc, FOCAL, focal)
     _certify(focal)
     result = _result(mc, "capacitacion", "certified_areas")
     assert (result.value, result.met) == (0, False)
@@ -244,9 +245,9 @@ def test_distinct_areas_without_any_area(session, content):
 ])
 def test_certified_women_share_band(session, content, women, men, met):
     mc = current_municipal_cycle(_municipality())
-    for i in range(women):
+    for _i in range(women):
         _certify(_official(mc.municipality, "woman", "salud"))
-    for i in range(men):
+    for _i in range(men):
         _certify(_official(mc.municipality, "man", "salud"))
     result = _result(mc, "capacitacion", "certified_women_share")
     assert result.met is met
@@ -380,7 +381,7 @@ def test_workshop_women_share_band(session, content, women, men, met):
 
 def _validated(mc):
     focal = _official(mc.municipality)
-    designate(None, mc, FOCAL, focal)
+    designate(fixture_officer(), mc, FOCAL, focal)
     iom = _iom()
     _diagnostic(mc, focal, iom)
     return focal, iom
@@ -418,11 +419,11 @@ def test_every_priority_needs_a_complete_action(session, content):
     first = plan_service.add_priority(focal, mc, health.id, "Primera", "")
     plan_service.add_priority(focal, mc, health.id, "Segunda", "")
     plan_service.add_action(focal, mc, first, plan_service.ActionData(
-        "Sin indicador", _area("salud").id, None, date.today(), "", ""))
+        "Sin indicador", _area("salud").id, None, utc_today(), "", ""))
     result = _result(mc, "plan-de-trabajo", "priorities_with_actions")
     assert (result.value, result.target, result.met) == (0, 2, False)
     plan_service.add_action(focal, mc, first, plan_service.ActionData(
-        "Completa", _area("salud").id, None, date.today(), "Indicador", ""))
+        "Completa", _area("salud").id, None, utc_today(), "Indicador", ""))
     result = _result(mc, "plan-de-trabajo", "priorities_with_actions")
     assert (result.value, result.met) == (1, False)
     assert result.missing.endswith("en 1 prioridad: Segunda.")
@@ -780,7 +781,7 @@ def _login_ids(in_app):
         mc, focal, iom = _ready()
         other = current_municipal_cycle(_municipality("rosario"))
         other_focal = _official(other.municipality)
-        designate(None, other, FOCAL, other_focal)
+        designate(fixture_officer(), other, FOCAL, other_focal)
         coordinator = create_user(name="Coord", email="coord@example.org", password="una-clave-segura",
                                   role="coordinator", gender="man")
         coordinator.scope = [other.municipality]
@@ -899,7 +900,7 @@ def test_pages_take_a_constant_number_of_queries(client, content, in_app):
     _grow(in_app, "rosario", 9)
     in_app(lambda: current_municipal_cycle(_municipality("cordoba")) and None)
     large = measure()
-    assert small == large, dict(zip(paths, zip(small, large)))
+    assert small == large, dict(zip(paths, zip(small, large, strict=False), strict=False))
 
 
 def test_cycle_page_links_to_the_certification_page(client, content, in_app):

@@ -39,7 +39,9 @@ def test_the_save_button_works_without_javascript_and_keeps_the_text(client, mak
 
 def test_autosave_stores_the_answer_and_answers_json(client, make_user, login, in_app):
     user = login(make_user())
-    response = client.post(f"{WRITE}/autosave", data={"text": "Borrador\x00 con un NUL"})
+    assert client.post(f"{WRITE}/autosave", data={"text": "Borrador\x00 con un NUL"}).status_code == 400
+    assert _entries(in_app) == [], "a NUL byte is refused and nothing is written"
+    response = client.post(f"{WRITE}/autosave", data={"text": "Borrador con un NUL"})
     assert response.status_code == 200 and response.get_json()["saved"] is True
     assert _entries(in_app) == [(user.id, "Borrador con un NUL")]
     html = client.get(WRITE).get_data(as_text=True)

@@ -46,7 +46,7 @@ def build(officials: int, seed: int) -> None:
     db.session.commit()
     rng = random.Random(seed)
     municipalities = db.session.scalars(select(Municipality)).all()
-    area_ids = [a for a in db.session.scalars(text("SELECT id FROM area"))]
+    area_ids = list(db.session.scalars(text("SELECT id FROM area")))
     modules = db.session.scalars(select(Module).order_by(Module.position)).all()
     lessons = {m.id: db.session.scalars(select(Lesson.id).where(Lesson.module_id == m.id)).all() for m in modules}
     quizzes = {m.id: db.session.scalar(select(Quiz).where(Quiz.module_id == m.id)) for m in modules}

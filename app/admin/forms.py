@@ -5,6 +5,8 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.auth.forms import no_control_characters
+
 ROLE_CHOICES = [
     ("official", _l("Funcionaria/o municipal")),
     ("coordinator", _l("Coordinación del programa")),
@@ -45,8 +47,12 @@ class ConfirmForm(FlaskForm):
 class MunicipalityForm(FlaskForm):
     """A municipality's name, province and country."""
 
-    name = StringField(_l("Nombre"), validators=[DataRequired(_l("Escriba el nombre del municipio.")), Length(max=160)])
-    province = StringField(_l("Provincia o estado"), validators=[DataRequired(_l("Escriba la provincia o el estado.")), Length(max=120)])
+    name = StringField(_l("Nombre"), validators=[
+        DataRequired(_l("Escriba el nombre del municipio.")), no_control_characters,
+        Length(max=160, message=_l("El nombre puede tener hasta %(max)d caracteres."))])
+    province = StringField(_l("Provincia o estado"), validators=[
+        DataRequired(_l("Escriba la provincia o el estado.")), no_control_characters,
+        Length(max=120, message=_l("La provincia puede tener hasta %(max)d caracteres."))])
     country = StringField(
         _l("País"), default="AR", description=_l("Código de dos letras: AR para Argentina, BR para Brasil."),
         validators=[DataRequired(_l("Escriba el código del país.")),

@@ -11,14 +11,16 @@ from sqlalchemy.orm import joinedload
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm, MunicipalityForm, ProfileForm, ScopeForm
+from app.auth.emails import send_reset
 from app.extensions import db
 from app.i18n import tr
 from app.models import Area, AuditEvent, Municipality, User
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM, ROLE_OFFICIAL
 from app.services import admin as admin_service
+from app.security import MAX_PAGE, bounded_int_arg
 from app.services import cycles as cycle_service
 from app.services import permissions
-from app.services.scope import scope_clause, visible_municipality_ids
+from app.services.scope import scope_clause, visible_audit_clause, visible_municipality_ids
 
 ADMIN_MESSAGES = {
     "role": lambda: _("Ese rol no existe."),
@@ -53,6 +55,10 @@ def iom_required(view):
     return wrapped
 
 
+def _page() -> int:
+    return bounded_int_arg("page", default=1, maximum=MAX_PAGE) or 1
+
+
 def _manageable_user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or not permissions.can_manage_user(current_user, user):
@@ -73,7 +79,7 @@ def users():
     scope_ids = visible_municipality_ids(current_user)
     search = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    municipality_id = request.args.get("municipality", type=int)
+    municipality_id = bounded_int_arg("municipality")
     query = (select(User).outerjoin(Municipality, Municipality.id == User.municipality_id)
              .options(joinedload(User.municipality)).order_by(User.name, User.id))
     if not permissions.is_iom(current_user):
@@ -85,7 +91,7 @@ def users():
     if search:
         needle = f"%{search.lower()}%"
         query = query.where(or_(func.lower(User.name).like(needle), func.lower(User.email).like(needle)))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
     municipalities = db.session.scalars(
         select(Municipality).where(scope_clause(Municipality.id, scope_ids)).order_by(Municipality.name)
     ).all()
@@ -108,7 +114,6 @@ def user(user_id: int):
         (a.id, tr(a.name)) for a in db.session.scalars(select(Area).where(Area.active).order_by(Area.position))
     ]
     scope.municipalities.choices = _municipality_choices()
-    reset_link = None
     if request.method == "POST":
         action = request.form.get("action")
         if action in ("profile", "scope") and not is_iom:
@@ -136,9 +141,14 @@ def user(user_id: int):
                           _("Cuenta desactivada. Sus registros se conservan."), "success")
                 return redirect(url_for("admin.user", user_id=person.id))
             if action == "reset" and confirm.validate_on_submit():
-                reset_link = url_for("auth.reset_password", _external=True,
-                                     token=admin_service.issue_password_reset(current_user, person))
+                token = admin_service.send_password_reset(current_user, person)
                 db.session.commit()
+                if send_reset(person, token, by_staff=True):
+                    flash(_("Enviamos a %(email)s un enlace para elegir una nueva contraseña (sirve una vez, "
+                            "durante 72 horas).", email=person.email), "success")
+                else:
+                    flash(_("No se pudo enviar el correo. Intente de nuevo más tarde."), "error")
+                return redirect(url_for("admin.user", user_id=person.id))
         except admin_service.AdminError as error:
             db.session.rollback()
             flash(ADMIN_MESSAGES[error.code](), "error")
@@ -150,11 +160,12 @@ def user(user_id: int):
     if request.method == "GET" or not scope.errors:
         scope.all_municipalities.data = person.all_municipalities
         scope.municipalities.data = [m.id for m in person.scope]
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.target_user_id == person.id).order_by(AuditEvent.created_at.desc()).limit(20)
-    ).all()
+    events_query = select(AuditEvent).where(AuditEvent.target_user_id == person.id)
+    if not is_iom:
+        events_query = events_query.where(visible_audit_clause(current_user))
+    events = db.session.scalars(events_query.order_by(AuditEvent.created_at.desc()).limit(20)).all()
     return render_template("admin/user.html", person=person, profile=profile, scope=scope, confirm=confirm,
-                           is_iom=is_iom, reset_link=reset_link, events=events,
+                           is_iom=is_iom, events=events,
                            focal_ids=cycle_service.designated_user_ids([person.id]))
 
 
@@ -198,11 +209,10 @@ def municipality(municipality_id: int | None = None):
 @staff_required
 def audit():
     """Changes of roles, scope, focal points, accounts and municipalities (newest first)."""
-    scope_ids = visible_municipality_ids(current_user)
     query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    if scope_ids is not None:
-        query = query.where(scope_clause(AuditEvent.municipality_id, scope_ids))
-    page = db.paginate(query, per_page=50, error_out=False)
+    if current_user.role != ROLE_IOM:
+        query = query.where(visible_audit_clause(current_user))
+    page = db.paginate(query, page=_page(), per_page=50, error_out=False)
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
         {e.actor_id for e in page.items} | {e.target_user_id for e in page.items}
     )))}

@@ -21,16 +21,31 @@ def _not_blank(form, field):
         raise ValidationError(_l("Este campo no puede quedar en blanco."))
 
 
+def no_control_characters(form, field):
+    """Names are shown in pages and written to exports: invisible control characters are refused."""
+    from app.services.accounts import has_control_characters
+
+    if field.data and has_control_characters(str(field.data)):
+        raise ValidationError(_l("Use solo letras, números, espacios y signos de puntuación."))
+
+
+EMAIL_VALIDATORS = [
+    DataRequired(_l("Escriba su correo electrónico.")),
+    Length(max=254, message=_l("El correo puede tener hasta %(max)d caracteres.")),
+    Email(_l("Escriba un correo electrónico válido, como nombre@municipio.gob.ar."), check_deliverability=False),
+]
+
+
 class RegistrationForm(FlaskForm):
     """Sign-up for municipal officials."""
 
-    name = StringField(_l("Nombre y apellido"), validators=[DataRequired(_l("Escriba su nombre y apellido.")), _not_blank, Length(max=160)])
+    name = StringField(_l("Nombre y apellido"), validators=[
+        DataRequired(_l("Escriba su nombre y apellido.")), _not_blank, no_control_characters,
+        Length(max=160, message=_l("El nombre puede tener hasta %(max)d caracteres."))])
     email = EmailField(
         _l("Correo electrónico"),
-        description=_l("Preferentemente su correo institucional. Lo usará para iniciar sesión."),
-        validators=[DataRequired(_l("Escriba su correo electrónico.")),
-                    Email(_l("Escriba un correo electrónico válido, como nombre@municipio.gob.ar."), check_deliverability=False),
-                    Length(max=254)],
+        description=_l("Preferentemente su correo institucional. Lo usará para iniciar sesión. Le enviaremos un enlace para confirmarlo."),
+        validators=EMAIL_VALIDATORS,
     )
     password = PasswordField(
         _l("Contraseña"),
@@ -71,10 +86,19 @@ class RegistrationForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Sign-in with email and password."""
 
-    email = EmailField(_l("Correo electrónico"), validators=[DataRequired(_l("Escriba su correo electrónico."))])
-    password = PasswordField(_l("Contraseña"), validators=[DataRequired(_l("Escriba su contraseña."))])
+    email = EmailField(_l("Correo electrónico"), validators=[DataRequired(_l("Escriba su correo electrónico.")),
+                                                              Length(max=254, message=_l("El correo puede tener hasta %(max)d caracteres."))])
+    password = PasswordField(_l("Contraseña"), validators=[DataRequired(_l("Escriba su contraseña.")), Length(max=128)])
     remember = BooleanField(_l("Mantener la sesión iniciada en este dispositivo"))
     submit = SubmitField(_l("Iniciar sesión"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address to send a password reset link to."""
+
+    email = EmailField(_l("Correo electrónico"), description=_l("El correo con el que se registró."),
+                       validators=EMAIL_VALIDATORS)
+    submit = SubmitField(_l("Enviar enlace"))
 
 
 class ResetPasswordForm(FlaskForm):
@@ -95,7 +119,7 @@ class ResetPasswordForm(FlaskForm):
 class PasswordForm(ResetPasswordForm):
     """Change of password, confirming the current one."""
 
-    current = PasswordField(_l("Contraseña actual"), validators=[DataRequired(_l("Escriba su contraseña actual."))])
+    current = PasswordField(_l("Contraseña actual"), validators=[DataRequired(_l("Escriba su contraseña actual.")), Length(max=128)])
     submit = SubmitField(_l("Cambiar contraseña"))
 
 
@@ -106,3 +130,9 @@ class SettingsForm(FlaskForm):
     timezone = SelectField(_l("Zona horaria"), description=_l("Las fechas y horas se muestran en esta zona."))
     submit = SubmitField(_l("Guardar preferencias"))
 
+
+
+class ResendForm(FlaskForm):
+    """A button that sends the confirmation email again (CSRF only)."""
+
+    submit = SubmitField(_l("Enviar el enlace de nuevo"))

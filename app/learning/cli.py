@@ -64,7 +64,7 @@ def sync(path, retire):
                        err=True)
         click.echo("Nothing was written. If the key was renamed, restore it; to retire them anyway, "
                    "run `flask content sync --retire`.", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     if result.changed:
         db.session.add(ContentSync(summary=result.summary()))
     db.session.commit()

@@ -22,6 +22,7 @@ QUIZ_MESSAGES = {
     "empty": lambda quiz: _("Este cuestionario todavía no tiene preguntas."),
     "closed": lambda quiz: _("Este intento ya fue enviado; no se puede cambiar."),
     "time_up": lambda quiz: _("Se terminó el tiempo: el intento se calificó con las respuestas guardadas a tiempo."),
+    "stale": lambda quiz: _("Ya había respuestas guardadas más recientes; se conservaron esas."),
 }
 SAVE_ACTIONS = ("save", "review", "submit")  # "submit" from an old page goes to the review page too
 
@@ -51,16 +52,15 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _posted_answers() -> dict[int, list[int]]:
-    """Answers from the quiz form: fields named q<item id> holding choice ids; anything else is ignored."""
-    answers: dict[int, list[int]] = {}
-    for name in request.form:
-        if name.startswith("q") and name[1:].isdigit():
-            answers[int(name[1:])] = [int(v) for v in request.form.getlist(name) if v.isdigit()]
-    for name in request.form.getlist("asked"):
-        if name.isdigit():
-            answers.setdefault(int(name), [])
-    return answers
+    """The answer set posted by the quiz form; a malformed one is a 400 (see quiz_service.answers_from_form)."""
+    try:
+        return quiz_service.answers_from_form(request.form)
+    except quiz_service.QuizError:
+        abort(400)
 
 
 @bp.route("/modules")
@@ -194,9 +194,14 @@ def attempt(attempt_id: int):
         if attempt.status != ATTEMPT_OPEN:
             flash(QUIZ_MESSAGES["closed"](quiz), "info")
         else:
+            answers = _posted_answers()
             try:
-                quiz_service.save_answers(attempt, _posted_answers())
+                revision = quiz_service.revision_from_form(request.form, required=False)
+                quiz_service.save_answers(attempt, answers, revision=revision)
             except quiz_service.QuizError as error:
+                if error.code == "invalid":
+                    db.session.rollback()
+                    abort(400)
                 flash(QUIZ_MESSAGES[error.code](quiz), "error")
             else:
                 if action != "save":
@@ -262,13 +267,26 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
 @login_required
 def autosave(attempt_id: int):
-    """Save answers in the background (used by the page's script); answers JSON."""
+    """Save answers in the background (the page's script, also through navigator.sendBeacon).
+
+    Format: the quiz form's fields, form-encoded or multipart (`csrf_token`, `revision`, `asked`,
+    `q<item id>`); anything else is 415, a malformed or foreign answer 400. Answers JSON: 200 when
+    stored, 409 when refused (closed, time up, or a newer save already stored), nothing written then."""
     attempt = _own_attempt_or_404(attempt_id)
+    if request.mimetype not in FORM_TYPES:
+        return jsonify({"saved": False, "reason": "unsupported_media_type"}), 415
     try:
-        quiz_service.save_answers(attempt, _posted_answers())
+        answers = quiz_service.answers_from_form(request.form)
+        revision = quiz_service.revision_from_form(request.form, required=True)
+        stored = quiz_service.save_answers(attempt, answers, revision=revision)
     except quiz_service.QuizError as error:
-        db.session.commit()
-        return jsonify({"saved": False, "reason": error.code,
-                        "redirect": url_for("learning.attempt", attempt_id=attempt.id)}), 409
+        if error.code == "invalid":
+            db.session.rollback()
+            return jsonify({"saved": False, "reason": "invalid"}), 400
+        db.session.commit()  # an attempt that ran out of time has just been graded
+        body = {"saved": False, "reason": error.code}
+        if error.code != "stale":
+            body["redirect"] = url_for("learning.attempt", attempt_id=attempt.id)
+        return jsonify(body), 409
     db.session.commit()
-    return jsonify({"saved": True, "saved_at": attempt.saved_at.isoformat()})
+    return jsonify({"saved": True, "revision": stored, "saved_at": attempt.saved_at.isoformat()})

@@ -31,5 +31,5 @@ from app.models.municipal import (  # noqa: F401
     WorkshopAttendee,
 )
 from app.models.stages import Stage, StageAward, StageLogEntry  # noqa: F401
-from app.models.people import Area, AuditEvent, Municipality, User, coordinator_municipality  # noqa: F401
+from app.models.people import AccountToken, Area, AuditEvent, Municipality, User, coordinator_municipality  # noqa: F401
 from app.models.types import utcnow  # noqa: F401

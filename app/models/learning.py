@@ -150,6 +150,8 @@ class QuizAttempt(db.Model):
     score: Mapped[Optional[float]]
     passed: Mapped[Optional[bool]]
     pass_mark: Mapped[int] = mapped_column(default=70)
+    # The client's number of the last save stored; an older save arriving late is refused.
+    revision: Mapped[int] = mapped_column(default=0)
 
     questions: Mapped[list["AttemptQuestion"]] = relationship(
         back_populates="attempt", order_by="AttemptQuestion.position", lazy="raise_on_sql"

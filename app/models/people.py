@@ -1,6 +1,7 @@
 """People and places: municipalities, government areas and users."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Optional
 
@@ -78,6 +79,10 @@ class User(UserMixin, db.Model):
     last_seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Coordinators see either every municipality or the ones listed in coordinator_municipality.
     all_municipalities: Mapped[bool] = mapped_column(default=False)
+    # Carried in the session and remember-me cookies (see get_id); a new value ends every session.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(32))
+    # When the person proved they receive mail at `email`; None until then.
+    email_verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     municipality: Mapped[Optional[Municipality]] = relationship(foreign_keys=[municipality_id])
     area: Mapped[Optional[Area]] = relationship()
@@ -96,6 +101,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and remember-me cookies carry: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """End every session and remember-me cookie of this account (logout, new password, deactivation)."""
+        self.session_token = secrets.token_urlsafe(32)
 
     @property
     def is_iom(self) -> bool:
@@ -130,3 +143,21 @@ class AuditEvent(db.Model):
     actor: Mapped[Optional[User]] = relationship(foreign_keys=[actor_id])
     target_user: Mapped[Optional[User]] = relationship(foreign_keys=[target_user_id])
     municipality: Mapped[Optional[Municipality]] = relationship()
+
+
+TOKEN_PASSWORD_RESET = "password_reset"
+TOKEN_EMAIL_VERIFICATION = "email_verification"
+TOKEN_PURPOSES = (TOKEN_PASSWORD_RESET, TOKEN_EMAIL_VERIFICATION)
+
+
+class AccountToken(db.Model):
+    """A single-use token sent by email (password reset, address verification). The link carries only
+    `key`, an opaque random id, signed for its purpose; the user is found through this row."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

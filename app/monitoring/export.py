@@ -9,6 +9,7 @@ from flask import Response
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -17,7 +18,8 @@ from app.monitoring.tables import PARITY_LABELS, Hidden, Table
 
 
 def _value(value, kind: str):
-    """A cell as written to a file: numbers stay numbers, hidden cells say '<k'."""
+    """A cell as written to a file: numbers stay numbers, hidden cells say '<k', text loses the control
+    characters a spreadsheet cannot hold (older names may still carry one)."""
     if isinstance(value, Hidden):
         return str(value)
     if value is None:
@@ -26,6 +28,8 @@ def _value(value, kind: str):
         return str(PARITY_LABELS.get(value, ""))
     if kind in ("pct", "score"):
         return round(float(value), 1)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -34,7 +38,7 @@ def _meta_lines(title: str, context: list[str]) -> list[list[str]]:
     return [
         [title],
         [_("Extraído el %(date)s", date=format_datetime(now, "long"))],
-        *[[line] for line in context if line],
+        *[[ILLEGAL_CHARACTERS_RE.sub("", str(line))] for line in context if line],
     ]
 
 

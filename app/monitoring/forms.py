@@ -1,8 +1,21 @@
 """Filter form for the monitoring pages (GET, so filtered pages can be bookmarked and shared)."""
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+# Registration dates that can be asked for: from the programme's start to far beyond any real use
+# (9999-12-31 would overflow the day-after arithmetic and the database's timestamp range).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def _plausible_date(form, field):
+    if field.data and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(_l("Escriba una fecha entre %(start)s y %(end)s.", start=EARLIEST.isoformat(),
+                                 end=LATEST.isoformat()))
 
 
 class FilterForm(FlaskForm):
@@ -13,10 +26,10 @@ class FilterForm(FlaskForm):
 
     province = SelectField(_l("Provincia"), validators=[Optional()])
     area = SelectField(_l("Área de gobierno"), validators=[Optional()])
-    registered_from = DateField(_l("Inscriptas/os desde"), validators=[Optional()],
+    registered_from = DateField(_l("Inscriptas/os desde"), validators=[Optional(), _plausible_date],
                                 description=_l("Fecha de inscripción en la plataforma."))
-    registered_to = DateField(_l("Hasta"), validators=[Optional()])
-    q = StringField(_l("Buscar por nombre o correo"), validators=[Optional()])
+    registered_to = DateField(_l("Hasta"), validators=[Optional(), _plausible_date])
+    q = StringField(_l("Buscar por nombre o correo"), validators=[Optional(), Length(max=254)])
 
     def validate_registered_to(self, field):
         if field.data and self.registered_from.data and field.data < self.registered_from.data:

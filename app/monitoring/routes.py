@@ -18,11 +18,13 @@ from app.monitoring.forms import ExtraAttemptForm, FilterForm
 from app.services import gender as gender_service
 from app.services import monitoring as M
 from app.services import progress as progress_service
+from app.security import MAX_PAGE, bounded_int_arg
 from app.services import quiz as quiz_service
-from app.services.permissions import can_grant_extra_attempt, can_monitor, can_see_people
+from app.services.permissions import can_grant_extra_attempt, can_monitor, can_see_people, can_see_person
 from app.services.scope import in_scope, visible_municipality_ids
 
 LEVELS = ("programme", "municipality", "module", "area")
+EXPORT_FORMATS = ("csv", "xlsx")
 PER_PAGE = 25
 
 
@@ -52,7 +54,7 @@ def _filter_form(scope_ids):
     form.area.choices = [("", _("Todas"))] + [(str(a.id), tr(a.name)) for a in areas]
     valid = form.validate()
     filters = M.Filters(
-        province=form.province.data or None,
+        province=(form.province.data or None) if valid else None,
         area_id=int(form.area.data) if valid and form.area.data and form.area.data.isdigit() else None,
         registered_from=form.registered_from.data if valid else None,
         registered_to=form.registered_to.data if valid else None,
@@ -81,8 +83,10 @@ def _context_lines(filters: M.Filters, scope_ids) -> list[str]:
 def _maybe_export(tables: list, filters: M.Filters, scope_ids):
     """Answer ?format=csv|xlsx&table=ID with that table's download; None otherwise."""
     fmt = request.args.get("format")
-    if fmt not in ("csv", "xlsx"):
+    if fmt is None:
         return None
+    if fmt not in EXPORT_FORMATS:
+        abort(400)
     wanted = request.args.get("table", tables[0].id)
     table = next((t for t in tables if t.id == wanted), None)
     if table is None:
@@ -148,7 +152,9 @@ def municipality(municipality_id: int):
     areas = T.area_table(M.by_area(scope_ids, filters), policy, n_modules)
     funnel_table = T.funnel_table(funnel)
     show_people = can_see_people(current_user)
-    people_table, total, page = None, 0, max(request.args.get("page", 1, type=int), 1)
+    if request.args.get("format") is not None and request.args.get("format") not in EXPORT_FORMATS:
+        abort(400)
+    people_table, total, page = None, 0, bounded_int_arg("page", default=1, maximum=MAX_PAGE)
     if show_people:
         items, total = M.official_list(scope_ids, filters, search=form.q.data or "", page=page, per_page=PER_PAGE)
         area_names = {a.id: tr(a.name) for a in db.session.scalars(select(Area))}
@@ -197,7 +203,7 @@ def official(user_id: int):
     if not can_see_people(current_user):
         abort(403)
     person = db.session.get(User, user_id)
-    if person is None or not in_scope(_scope(), person.municipality_id):
+    if person is None or not can_see_person(current_user, person):
         abort(404)
     progress = progress_service.learner_progress(person.id)
     attempts = db.session.execute(
@@ -273,7 +279,9 @@ def gender():
     for outcome in outcomes:
         title = _("Todo el programa") if level == "programme" else tr(outcome.label)
         tables.append(T.gender_outcome_table(outcome, policy, level, title))
-    if request.args.get("format") and tables:
+    if request.args.get("format") is not None:
+        if not tables:
+            abort(404)
         response = _maybe_export(tables, filters, scope_ids)
         if response is not None:
             return response

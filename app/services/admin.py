@@ -5,17 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+import logging
+
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Municipality, User
 from app.models.people import ROLE_COORDINATOR, ROLE_OFFICIAL, ROLES
+from app.models.people import TOKEN_PASSWORD_RESET
+from app.services.accounts import clean_name, end_sessions, issue_token
 from app.services import cycles
-from app.services.accounts import hash_method
 
-RESET_MAX_AGE = 72 * 3600
+audit_log = logging.getLogger("app.audit")
+KEY_MAX = 70  # Municipality.key is 80 characters: room for a "-NN" suffix
 
 
 class AdminError(Exception):
@@ -26,9 +28,12 @@ class AdminError(Exception):
         self.code = code
 
 
-def record(actor: User | None, action: str, *, target: User | None = None,
+def record(actor: User, action: str, *, target: User | None = None,
            municipality_id: int | None = None, details: dict | None = None) -> AuditEvent:
-    """Append an audit event."""
+    """Append an audit event; every event names the person who acted (and goes to the log too)."""
+    if actor is None or actor.id is None:
+        raise ValueError(f"audit event {action!r} without an actor")
+    audit_log.info("audit %s actor=%s target=%s", action, actor.id, target.id if target else "-")
     event = AuditEvent(
         actor_id=actor.id if actor else None, action=action, target_user_id=target.id if target else None,
         municipality_id=municipality_id if municipality_id is not None else (target.municipality_id if target else None),
@@ -87,53 +92,30 @@ def set_active(actor: User, user: User, active: bool) -> bool:
         return False
     user.active = active
     if not active:
+        end_sessions(user)  # a deactivated account's open sessions and remember-me cookies stop at once
         cycles.clear_designations_of(actor, user)
     record(actor, "account_reactivated" if active else "account_deactivated", target=user)
     return True
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
-
-
-def _fingerprint(user: User) -> str:
-    return user.password_hash[-12:]
-
-
-def issue_password_reset(actor: User, user: User) -> str:
-    """A signed, expiring, single-use token for the person to choose a new password."""
-    record(actor, "password_reset_issued", target=user)
-    return _serializer().dumps({"u": user.id, "h": _fingerprint(user)})
-
-
-def user_for_reset(token: str) -> User | None:
-    """The account a reset token is for, while valid and unused; None otherwise."""
-    try:
-        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
-    except (BadSignature, SignatureExpired):
-        return None
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or not user.active or _fingerprint(user) != data.get("h"):
-        return None
-    return user
-
-
-def reset_password(user: User, password: str) -> None:
-    """Set a new password (which also invalidates the token used)."""
-    user.set_password(password, method=hash_method())
-    record(user, "password_reset_completed", target=user)
+def send_password_reset(actor: User, user: User) -> str:
+    """A reset link for an account, to be emailed to its owner (never shown to the actor); audited
+    with the actor, and the completion names them too."""
+    token = issue_token(user, TOKEN_PASSWORD_RESET, created_by=actor)
+    record(actor, "password_reset_sent", target=user)
+    return token
 
 
 def slugify(name: str) -> str:
     """A key from a name: 'San Martín de los Andes' -> 'san-martin-de-los-andes'."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "municipio"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:KEY_MAX].strip("-") or "municipio"
 
 
 def save_municipality(actor: User, municipality: Municipality | None, *, name: str, province: str,
                       country: str) -> Municipality:
     """Create or edit a municipality (IOM officers only)."""
-    name, province, country = name.strip(), province.strip(), country.strip().upper()
+    name, province, country = clean_name(name), clean_name(province), country.strip().upper()
     duplicate = db.session.scalar(select(Municipality).where(
         Municipality.name == name, Municipality.province == province,
         Municipality.id != (municipality.id if municipality else 0),

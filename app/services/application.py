@@ -97,7 +97,7 @@ def is_pdf(content: bytes) -> bool:
 
         reader = PdfReader(io.BytesIO(content), strict=False)
         return len(reader.pages) > 0
-    except Exception:  # any parsing failure means: not a usable PDF
+    except Exception:  # noqa: BLE001 (pypdf raises many kinds of error on a broken file: all mean "not a PDF")
         return False
 
 

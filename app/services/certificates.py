@@ -90,9 +90,12 @@ def issuer_name(language: str) -> str:
 def eligible(user: User, progress: list) -> bool:
     """Whether a person may receive the training certificate now: the one place for this rule.
 
-    An active account that meets the training rule (app.services.completion).
+    An active account whose email address is confirmed (app.services.accounts.email_verified) and that
+    meets the training rule (app.services.completion).
     """
-    return bool(user.active) and progress_service.training_complete(progress)
+    from app.services.accounts import email_verified
+
+    return bool(user.active) and email_verified(user) and progress_service.training_complete(progress)
 
 
 def training_achievement(language: str, total_hours: int | None) -> dict:
@@ -242,7 +245,8 @@ def issue_training_if_complete(user: User, now: datetime | None = None) -> Certi
         kind=KIND_TRAINING, claims=training_claims(user, progress, language), language=language,
         holder=user, municipality_id=user.municipality_id, now=now,
     )
-    record(None, "certificate_issued", target=user, details={"code": certificate.code, "kind": KIND_TRAINING})
+    # The learner's own request completed the training and so issued the certificate.
+    record(user, "certificate_issued", target=user, details={"code": certificate.code, "kind": KIND_TRAINING})
     return certificate
 
 
@@ -430,7 +434,7 @@ def achievement_spec(key: str, language: str) -> tuple[dict, list[dict]] | None:
         return municipal_achievement(language), []
     if key != TRAINING_ACHIEVEMENT:
         return None
-    modules = [p for p in db.session.scalars(select(Module).where(Module.active).order_by(Module.position))]
+    modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
     total = sum(m.hours or 0 for m in modules)
     results = [{"key": m.key, "name": _module_result_name({"title": tr(m.title, language), "hours": m.hours or 0},
                                                           language)} for m in modules]

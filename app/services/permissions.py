@@ -65,12 +65,18 @@ def can_see_people(user) -> bool:
     return is_staff(user)
 
 
-def can_manage_user(actor, target) -> bool:
-    """IOM officers manage everyone; coordinators manage officials of their municipalities."""
-    if is_iom(actor):
+def can_see_person(user, person) -> bool:
+    """IOM officers see everyone; coordinators see officials of their municipalities only (never IOM
+    officers or other coordinators, even when they follow every municipality)."""
+    if is_iom(user):
         return True
-    return (is_staff(actor) and target.role == ROLE_OFFICIAL
-            and in_scope(visible_municipality_ids(actor), target.municipality_id))
+    return (is_staff(user) and person is not None and person.role == ROLE_OFFICIAL
+            and in_scope(visible_municipality_ids(user), person.municipality_id))
+
+
+def can_manage_user(actor, target) -> bool:
+    """IOM officers manage everyone; coordinators manage the officials they may see (same rule)."""
+    return can_see_person(actor, target)
 
 
 def can_grant_extra_attempt(user, learner) -> bool:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
 
 from app.extensions import db
-from app.models import ExtraAttempt, Lesson, LessonProgress, Module, Quiz, QuizAttempt
+from app.models import ExtraAttempt, Lesson, LessonProgress, Module, Quiz, QuizAttempt, utcnow
 from app.models.learning import ATTEMPT_OPEN
 from app.services import completion
 
@@ -134,22 +134,38 @@ def lesson_states(user_id: int, module_id: int) -> dict[int, LessonProgress]:
     return {row.lesson_id: row for row in rows}
 
 
+def _insert(model):
+    """INSERT ... ON CONFLICT for the session's database (PostgreSQL or SQLite)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
 def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
-    """Note that a learner opened a lesson (the first time only)."""
-    row = db.session.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+    """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
+    views of the same lesson store one row and neither fails."""
+    db.session.execute(
+        _insert(LessonProgress).values(user_id=user_id, lesson_id=lesson_id, started_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
     )
-    if row is None:
-        row = LessonProgress(user_id=user_id, lesson_id=lesson_id)
-        db.session.add(row)
-        db.session.flush()
-    return row
+    return db.session.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+        .execution_options(populate_existing=True)
+    )
 
 
 def complete_lesson(user_id: int, lesson_id: int, now) -> LessonProgress:
-    """Mark a lesson complete for a learner (keeping the first completion time)."""
-    row = record_lesson_view(user_id, lesson_id)
-    if row.completed_at is None:
-        row.completed_at = now
-        db.session.flush()
-    return row
+    """Mark a lesson complete for a learner (keeping the first completion time, whoever writes first)."""
+    record_lesson_view(user_id, lesson_id)
+    db.session.execute(
+        update(LessonProgress)
+        .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id,
+               LessonProgress.completed_at.is_(None))
+        .values(completed_at=now).execution_options(synchronize_session=False)
+    )
+    return db.session.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+        .execution_options(populate_existing=True)
+    )

@@ -34,6 +34,7 @@ from app.services.grading import grade
 
 SINGLE_ANSWER_KINDS = ("single", "true_false")
 EXTRA_REASON_MAX = 500  # characters of the reason for an extra attempt
+MAX_ID = 2**31 - 1  # ids and revision numbers are the database's 32-bit integers
 
 
 class QuizError(Exception):
@@ -75,8 +76,11 @@ def is_past_deadline(attempt: QuizAttempt, now: datetime) -> bool:
 
 
 def start_or_resume(user_id: int, quiz: Quiz, now: datetime | None = None,
-                    rng: random.Random | None = None) -> QuizAttempt:
-    """Return the learner's open attempt, or draw a new one; refuse past the attempt limit."""
+                    rng: random.Random | None = None, _retried: bool = False) -> QuizAttempt:
+    """Return the learner's open attempt, or draw a new one; refuse past the attempt limit.
+
+    Two simultaneous starts: the unique (user, quiz, number) lets one insert win; the other rolls back
+    to a savepoint and resumes the winner's attempt."""
     now = now or utcnow()
     attempts = attempts_for(user_id, quiz.id)
     for attempt in attempts:
@@ -104,8 +108,14 @@ def start_or_resume(user_id: int, quiz: Quiz, now: datetime | None = None,
         started_at=now, pass_mark=quiz.pass_mark,
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
     )
-    db.session.add(attempt)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        if _retried:
+            raise
+        return start_or_resume(user_id, quiz, now, rng, _retried=True)
     for position, question_id in enumerate(drawn, start=1):
         order = choices_by_question.get(question_id, [])
         rng.shuffle(order)
@@ -117,10 +127,13 @@ def start_or_resume(user_id: int, quiz: Quiz, now: datetime | None = None,
 
 
 def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
-    """The attempt's questions with their choices in the attempt's order (three queries in all)."""
+    """The attempt's questions with their choices in the attempt's order (three queries in all).
+
+    Rows are read afresh (populate_existing), so what another request committed is seen."""
     rows = db.session.execute(
         select(AttemptQuestion, Question).join(Question, AttemptQuestion.question_id == Question.id)
         .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+        .execution_options(populate_existing=True)
     ).all()
     choice_ids = {cid for item, _ in rows for cid in item.choice_order}
     choices = {c.id: c for c in db.session.scalars(select(Choice).where(Choice.id.in_(choice_ids)))} if choice_ids else {}
@@ -130,28 +143,89 @@ def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
     ]
 
 
-def _apply_answers(drawn: list[DrawnQuestion], answers: dict[int, list[int]]) -> None:
-    """Store the learner's selections, keeping only choices that belong to each question."""
+def _parse_id(raw: str) -> int:
+    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 0 < int(raw) <= MAX_ID:
+        raise QuizError("invalid")
+    return int(raw)
+
+
+def answers_from_form(form) -> dict[int, list[int]]:
+    """The answer set in the documented form format (see README, "Quiz answers"): `asked` lists every
+    drawn item id, `q<item id>` holds the chosen choice ids. Anything malformed is QuizError('invalid')."""
+    answers: dict[int, list[int]] = {}
+    for raw in form.getlist("asked"):
+        answers.setdefault(_parse_id(raw), [])
+    for name in form:
+        if name.startswith("q"):
+            item_id = _parse_id(name[1:])
+            answers[item_id] = [_parse_id(value) for value in form.getlist(name)]
+    return answers
+
+
+def revision_from_form(form, required: bool) -> int | None:
+    """The client's revision number of a save (1 .. 2^31-1); required for background saves."""
+    raw = form.get("revision")
+    if raw is None or raw == "":
+        if required:
+            raise QuizError("invalid")
+        return None
+    return _parse_id(raw)
+
+
+def _validated(drawn: list[DrawnQuestion], answers: dict[int, list[int]]) -> dict[int, list[int]]:
+    """The complete answer set for the attempt: every drawn item, its choices checked against that
+    question's choices. An unknown item, a choice of another question or two answers to a one-answer
+    question is QuizError('invalid'); nothing is written then."""
+    by_item = {dq.item.id: dq for dq in drawn}
+    if not set(answers) <= set(by_item):
+        raise QuizError("invalid")
+    complete = {}
+    for item_id, dq in by_item.items():
+        picked = list(dict.fromkeys(answers.get(item_id, [])))
+        if not set(picked) <= set(dq.item.choice_order):
+            raise QuizError("invalid")
+        if dq.question.kind in SINGLE_ANSWER_KINDS and len(picked) > 1:
+            raise QuizError("invalid")
+        complete[item_id] = picked
+    return complete
+
+
+def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
+    """Replace the whole answer set (inside the caller's transaction, which holds the attempt's row)."""
     for dq in drawn:
-        if dq.item.id not in answers:
-            continue
-        allowed = set(dq.item.choice_order)
-        picked = [cid for cid in dict.fromkeys(answers[dq.item.id]) if cid in allowed]
-        if dq.question.kind in SINGLE_ANSWER_KINDS:
-            picked = picked[:1]
-        dq.item.selected = picked
-
-
-def save_answers(attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None) -> None:
-    """Keep the answers of an open attempt on the server; a timed-out attempt is graded instead."""
-    now = now or utcnow()
-    if attempt.status != ATTEMPT_OPEN:
-        raise QuizError("closed")
-    if expire_if_due(attempt, now):
-        raise QuizError("time_up")
-    _apply_answers(drawn_questions(attempt), answers)
-    attempt.saved_at = now
+        dq.item.selected = complete[dq.item.id]
     db.session.flush()
+
+
+def save_answers(attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None,
+                 revision: int | None = None) -> int:
+    """Store an open attempt's whole answer set at once; returns the stored revision.
+
+    One conditional UPDATE decides, and locks the attempt's row until the request commits: the attempt
+    must be open, within its time, and (when the client numbers its saves) `revision` newer than the
+    stored one. So a save never lands after a submission and an older save arriving late never
+    overwrites a newer one. Refusals: 'closed', 'time_up', 'stale', 'invalid'; nothing is written."""
+    now = now or utcnow()
+    complete = _validated(drawn_questions(attempt), answers)
+    conditions = [QuizAttempt.id == attempt.id, QuizAttempt.status == ATTEMPT_OPEN]
+    if attempt.deadline_at is not None:
+        conditions.append(QuizAttempt.deadline_at >= now - _grace())
+    if revision is not None:
+        conditions.append(QuizAttempt.revision < revision)
+    result = db.session.execute(
+        update(QuizAttempt).where(*conditions)
+        .values(revision=revision if revision is not None else QuizAttempt.revision + 1, saved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(attempt)
+    if result.rowcount != 1:
+        if attempt.status != ATTEMPT_OPEN:
+            raise QuizError("closed")
+        if expire_if_due(attempt, now):
+            raise QuizError("time_up")
+        raise QuizError("stale")
+    _store(drawn_questions(attempt), complete)
+    return attempt.revision
 
 
 def _claim(attempt: QuizAttempt, status: str, now: datetime) -> bool:
@@ -168,7 +242,7 @@ def _claim(attempt: QuizAttempt, status: str, now: datetime) -> bool:
 
 def _grade_attempt(attempt: QuizAttempt, drawn: list[DrawnQuestion]) -> None:
     outcome = grade([(set(dq.item.selected), dq.correct_ids) for dq in drawn], attempt.pass_mark)
-    for dq, graded in zip(drawn, outcome.questions):
+    for dq, graded in zip(drawn, outcome.questions, strict=True):
         dq.item.is_correct = graded.correct
     attempt.score = outcome.score
     attempt.passed = outcome.passed
@@ -176,14 +250,18 @@ def _grade_attempt(attempt: QuizAttempt, drawn: list[DrawnQuestion]) -> None:
 
 
 def submit(attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None) -> bool:
-    """Grade an attempt once. Returns False when it had already been submitted (a double post)."""
+    """Grade an attempt once. Returns False when it had already been submitted (a double post).
+
+    Answers are validated first (QuizError('invalid'), nothing written); the claim then waits for any
+    save holding the attempt's row, and the answers are read afresh after it."""
     now = now or utcnow()
+    complete = _validated(drawn_questions(attempt), answers) if answers else None
     late = is_past_deadline(attempt, now)
     if not _claim(attempt, ATTEMPT_EXPIRED if late else ATTEMPT_SUBMITTED, now):
         return False
     drawn = drawn_questions(attempt)
-    if not late:  # answers sent after the deadline are not taken; what was saved in time counts
-        _apply_answers(drawn, answers)
+    if not late and complete is not None:  # answers sent after the deadline are not taken
+        _store(drawn, complete)
     _grade_attempt(attempt, drawn)
     return True
 

@@ -4,9 +4,9 @@ Actions (who may do what) live in `app.services.permissions`, which builds on th
 """
 from __future__ import annotations
 
-from sqlalchemy import false, true
+from sqlalchemy import and_, false, or_, select, true
 
-from app.models.people import ROLE_COORDINATOR, ROLE_IOM
+from app.models.people import ROLE_COORDINATOR, ROLE_IOM, ROLE_OFFICIAL
 from app.services.cycles import is_focal_point
 
 
@@ -19,6 +19,18 @@ def visible_municipality_ids(user) -> set[int] | None:
     if user.municipality_id and is_focal_point(user):
         return {user.municipality_id}
     return set()
+
+
+def visible_audit_clause(user):
+    """A SQL condition on AuditEvent for what a coordinator may read: events of municipalities in their
+    scope, about officials or about no person (IOM officers read everything, so need no condition)."""
+    from app.models import AuditEvent, User
+
+    ids = visible_municipality_ids(user)
+    place = AuditEvent.municipality_id.is_not(None) if ids is None else scope_clause(AuditEvent.municipality_id, ids)
+    about_officials = or_(AuditEvent.target_user_id.is_(None),
+                          AuditEvent.target_user_id.in_(select(User.id).where(User.role == ROLE_OFFICIAL)))
+    return and_(place, about_officials)
 
 
 def in_scope(ids: set[int] | None, municipality_id: int | None) -> bool:

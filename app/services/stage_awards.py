@@ -314,4 +314,4 @@ def people_by_id(ids: list[int]) -> dict[int, User]:
 
 def stage_titles() -> dict[str, dict]:
     """Every stage's title by key, retired ones included (the log names stages that may have gone)."""
-    return {key: title for key, title in db.session.execute(select(Stage.key, Stage.title))}
+    return dict(db.session.execute(select(Stage.key, Stage.title)).all())
