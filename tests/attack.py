@@ -31,6 +31,7 @@ class Published:
     shares: dict = field(default_factory=dict)  # row -> ("exact", value) | ("rounded", value) | None
     flags: dict = field(default_factory=dict)  # row -> "within" | "below" | "above" | None
     layers: tuple = (0,)  # which layers of people this table adds up
+    all_rows: bool = True  # False: a row left out is not shown (a province filter), not empty
 
 
 def _share_ok(w: int, m: int, share, flag, low: float, high: float, step: int, min_group: int) -> bool:
@@ -53,6 +54,14 @@ def _share_ok(w: int, m: int, share, flag, low: float, high: float, step: int, m
     return True
 
 
+def _fits(t: Published, row, vec, low, high, step, min_group) -> bool:
+    if t.totals.get(row) is not None and sum(vec) != t.totals[row]:
+        return False
+    if any(t.cells[row][c] is not None and t.cells[row][c] != vec[i] for i, c in enumerate(CATS)):
+        return False
+    return _share_ok(vec[0], vec[1], t.shares.get(row), t.flags.get(row), low, high, step, min_group)
+
+
 def _vectors(total: int, cap: int):
     """Every (woman, man, other) of non-negative counts summing to `total` (or up to cap if unknown)."""
     if total is not None and total < 0:
@@ -72,6 +81,10 @@ def feasible_values(tables: list[Published], n_layers: int = 1, *, low=40.0, hig
     def row_options(row):
         per_layer_totals = [None] * n_layers
         # A table covering a single layer with a published total fixes that layer's total.
+        for t in tables:  # a row a table leaves out has nobody in that table's layers
+            if row not in t.cells and t.all_rows:
+                for k in t.layers:
+                    per_layer_totals[k] = 0
         changed = True
         while changed:  # a table over several layers fixes the one layer total still unknown
             changed = False
@@ -83,12 +96,17 @@ def feasible_values(tables: list[Published], n_layers: int = 1, *, low=40.0, hig
                     per_layer_totals[unknown[0]] = t.totals[row] - sum(per_layer_totals[k] for k in t.layers
                                                                         if k != unknown[0])
                     changed = True
+        per_layer = []
+        for k in range(n_layers):  # tables over this one layer prune its vectors before combining layers
+            own = [t for t in tables if t.layers == (k,) and row in t.cells]
+            per_layer.append([v for v in _vectors(per_layer_totals[k], cap)
+                              if all(_fits(t, row, v, low, high, step, min_group) for t in own)])
         options = []
-        for combo in itertools.product(*[list(_vectors(per_layer_totals[k], cap)) for k in range(n_layers)]):
+        for combo in itertools.product(*per_layer):
             ok = True
             for t in tables:
                 if row not in t.cells:
-                    if any(sum(combo[k]) for k in t.layers):
+                    if t.all_rows and any(sum(combo[k]) for k in t.layers):
                         ok = False
                         break
                     continue
@@ -106,10 +124,10 @@ def feasible_values(tables: list[Published], n_layers: int = 1, *, low=40.0, hig
                 options.append(combo)
         return options
 
-    def contribution(combo):
+    def contribution(combo, row):
         out = []
         for t in tables:
-            vec = [sum(combo[k][i] for k in t.layers) for i in range(3)]
+            vec = [sum(combo[k][i] for k in t.layers) for i in range(3)] if row in t.cells else [0, 0, 0]
             for i, c in enumerate(CATS):
                 if t.column_totals.get(c) is not None:
                     out.append(vec[i])
@@ -129,7 +147,7 @@ def feasible_values(tables: list[Published], n_layers: int = 1, *, low=40.0, hig
         nxt = set()
         for s in forward[-1]:
             for o in options[r]:
-                v = tuple(a + b for a, b in zip(s, contribution(o)))
+                v = tuple(a + b for a, b in zip(s, contribution(o, r)))
                 if all(a <= b for a, b in zip(v, target)):
                     nxt.add(v)
         forward.append(nxt)
@@ -139,14 +157,14 @@ def feasible_values(tables: list[Published], n_layers: int = 1, *, low=40.0, hig
         prev = set()
         for b in backward[i + 1]:
             for o in options[rows[i]]:
-                v = tuple(a - c for a, c in zip(b, contribution(o)))
+                v = tuple(a - c for a, c in zip(b, contribution(o, rows[i])))
                 if all(x >= 0 for x in v):
                     prev.add(v)
         backward[i] = prev
     result: dict = {}
     for i, r in enumerate(rows):
         for o in options[r]:
-            c = contribution(o)
+            c = contribution(o, r)
             if not any(tuple(a + b for a, b in zip(s, c)) in backward[i + 1] for s in forward[i]):
                 continue
             for ti, t in enumerate(tables):

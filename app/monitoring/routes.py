@@ -79,6 +79,16 @@ def _filter_form(scope_ids, municipality_id: int | None = None):
     return form, filters
 
 
+def _sliced(filters: M.Filters) -> bool:
+    """A view of part of each municipality's people (registration dates or area).
+
+    Gender figures are published for whole groups only: a sliced view of gender counts, compared with
+    another slice or with the whole, would add equations on the same people (differencing), and the
+    people list (dates, areas) tells coordinators exactly who is in each slice.
+    """
+    return bool(filters.area_id or filters.registered_from or filters.registered_to)
+
+
 def _too_narrow(group_size: int, policy: D.Policy) -> bool:
     """A filtered group too small to show to a viewer who may not see individuals."""
     return not _viewer().sees_people and D.too_narrow(group_size, policy)
@@ -151,9 +161,11 @@ def overview():
     form, filters = _filter_form(scope_ids)
     policy = _policy()
     n_modules = M.module_count()
-    rows = M.overview(scope_ids, filters)
-    table, programme = T.overview_table(rows, n_modules, policy, _viewer())
-    narrow = _too_narrow(sum(r.registered for r in rows), policy)
+    # Every municipality in scope is protected together; the province filter only chooses rows to show.
+    rows = M.overview(scope_ids, M.Filters(**{**filters.__dict__, "province": None}))
+    keep = {r.id for r in rows if r.province == filters.province} if filters.province else None
+    table, programme = T.overview_table(rows, n_modules, policy, _viewer(), gender=not _sliced(filters), keep=keep)
+    narrow = _too_narrow(sum(r.registered for r in rows if keep is None or r.id in keep), policy)
     if narrow:
         _emptied([table], TOO_NARROW())
         programme = None
@@ -165,7 +177,7 @@ def overview():
         return response
     return render_template(
         "monitoring/overview.html", form=form, table=table, sort=sort, descending=descending,
-        programme=programme, policy=policy, filters=filters, narrow=narrow,
+        programme=programme, policy=policy, filters=filters, narrow=narrow, sliced=_sliced(filters),
     )
 
 
@@ -182,7 +194,8 @@ def municipality(municipality_id: int):
     modules = T.module_table(M.by_module(scope_ids, filters), policy, viewer=viewer)
     everyone = next(iter(M.gender_outcomes(scope_ids, filters, "programme")), None)
     areas, balance, published = T.area_table(M.by_area(scope_ids, filters), policy, n_modules, viewer,
-                                             totals=everyone.enrolled if everyone else None)
+                                             totals=everyone.enrolled if everyone else None,
+                                             gender=not _sliced(filters))
     if balance is not None:
         published["registered"] = balance.total
     funnel_table = T.funnel_table(funnel, policy, viewer, published)
@@ -226,7 +239,7 @@ def municipality(municipality_id: int):
         "monitoring/municipality.html", municipality=municipality, form=form, funnel=funnel,
         funnel_table=funnel_table, modules=modules, areas=areas, people=people_table, total=total, page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), balance=balance, policy=policy, n_modules=n_modules,
-        narrow=narrow,
+        narrow=narrow, sliced=_sliced(filters),
     )
 
 
@@ -288,10 +301,11 @@ def gender():
     outcomes = M.gender_outcomes(scope_ids, filters, level)
     titles = {o.key: _("Todo el programa") if level == "programme" else tr(o.label) for o in outcomes}
     tables = T.gender_outcome_tables(outcomes, policy, level, _viewer(), titles)
-    if level != "module" and _too_narrow(sum(sum(o.enrolled.values()) for o in outcomes), policy):
+    if _sliced(filters):  # gender figures only for whole groups (see _sliced)
         tables = []
     if request.args.get("format") and tables:
         response = _maybe_export(tables, filters, scope_ids)
         if response is not None:
             return response
-    return render_template("monitoring/gender.html", form=form, tables=tables, level=level, levels=LEVELS, policy=policy)
+    return render_template("monitoring/gender.html", form=form, tables=tables, level=level, levels=LEVELS, policy=policy,
+                           sliced=_sliced(filters))

@@ -137,9 +137,21 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def withheld_row(total: d.Cell) -> d.GenderRow:
+    """Gender figures withheld as a whole (in views sliced by registration date or area)."""
+    return d.GenderRow({c: d.Cell(None, True, True) for c in d.CATEGORIES}, total, d.Share(None, withheld=True), {})
+
+
 def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy,
-                   viewer: d.Viewer = d.Viewer(True)) -> tuple[Table, d.GenderRow | None]:
-    """The programme overview (one row per municipality) and the programme's gender figures."""
+                   viewer: d.Viewer = d.Viewer(True), gender: bool = True,
+                   keep: set | None = None) -> tuple[Table, d.GenderRow | None]:
+    """The programme overview (one row per municipality) and the programme's gender figures.
+
+    `rows` are every municipality in scope; `keep` (ids) the ones a province filter leaves on the
+    page: protection is computed on all of them, so a filtered page hides what the full one hides, and
+    a totals row of a subset shows a sum only when none of its parts is hidden. `gender=False`
+    withholds the gender columns (views sliced by registration date or area).
+    """
     table = Table(
         "overview", _("Municipios"),
         [
@@ -161,7 +173,10 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy
     counts = {name: d.protect_column({r.id: getattr(r, name) for r in with_people}, policy, hide_small=hide)
               for name in ("active", "modules_completed", "all_modules")}
     empty = d.GenderRow({c: d.Cell(0) for c in d.CATEGORIES}, d.Cell(0), d.Share(None), {})
-    for row in rows:
+    if not gender:
+        genders = {key: withheld_row(g.total) for key, g in genders.items()}
+    shown_rows = [r for r in rows if keep is None or r.id in keep]
+    for row in shown_rows:
         g = genders.get(row.id, empty)
         published = {name: (_show(counts[name].cell(row.id, "n"), policy) if row.registered else 0) for name in counts}
         table.rows.append({
@@ -170,20 +185,41 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy
             **gender_cells(g, policy),
         })
     programme = None
-    if len(with_people) == 1:
+    subset = [r for r in with_people if keep is None or r.id in keep]
+    footer_counts = {name: counts[name].column_total("n") for name in counts}
+    if not gender:
+        programme = withheld_row(d.Cell(sum(r.registered for r in subset)))
+    elif len(with_people) == 1 and subset:
         programme = genders[with_people[0].id]
-    elif with_people:
+    elif len(subset) == len(with_people) and with_people:
         programme = d.programme_row(protected, policy)
-    if len(rows) > 1 and programme is not None:
-        scored = sum(r.scored for r in rows)
+    elif subset:
+        programme = _subset_row([genders[r.id] for r in subset], policy)
+        footer_counts = {name: (d.Cell(None, True, True) if any(counts[name].cell(r.id, "n").suppressed for r in subset)
+                                else d.Cell(sum(getattr(r, name) for r in subset))) for name in counts}
+    if len(shown_rows) > 1 and programme is not None:
+        scored = sum(r.scored for r in shown_rows)
         table.footer = {
             "name": _("Total"), "province": "", "registered": _show(programme.total, policy),
-            **{name: _show(counts[name].column_total("n"), policy) for name in counts},
-            "avg_score": _mean(round(sum(r.best_sum for r in rows) / scored, 1) if scored else None,
-                               sum(r.scored_people for r in rows), policy, viewer),
+            **{name: _show(cell, policy) for name, cell in footer_counts.items()},
+            "avg_score": _mean(round(sum(r.best_sum for r in shown_rows) / scored, 1) if scored else None,
+                               sum(r.scored_people for r in shown_rows), policy, viewer),
             **gender_cells(programme, policy),
         }
     return table, programme
+
+
+def _subset_row(rows: list[d.GenderRow], policy: d.Policy) -> d.GenderRow:
+    """The sum of some protected rows: a category's sum is shown only when none of its parts is hidden
+    (otherwise it would be one more equation on them); the share follows the same rule."""
+    counts = {c: sum(r.counts.get(c, 0) for r in rows) for c in d.CATEGORIES}
+    cells = {c: (d.Cell(None, True, True) if any(r.cells[c].suppressed for r in rows) else d.Cell(counts[c]))
+             for c in d.CATEGORIES}
+    total = (d.Cell(None, True, True) if any(r.total.suppressed for r in rows)
+             else d.Cell(sum(counts.values())))
+    if cells[d.WOMAN].suppressed or cells[d.MAN].suppressed:
+        return d.GenderRow(cells, total, d.Share(None, withheld=True), counts)
+    return d.GenderRow(cells, total, d.gender_share(counts, cells, total, policy), counts)
 
 
 def module_table(rows: list[GroupRow], policy: d.Policy, title: str | None = None,
@@ -217,7 +253,7 @@ def module_table(rows: list[GroupRow], policy: d.Policy, title: str | None = Non
 
 
 def area_table(rows: list[GroupRow], policy: d.Policy, n_modules: int, viewer: d.Viewer = d.Viewer(True),
-               totals: dict | None = None) -> tuple[Table, d.GenderRow | None, dict]:
+               totals: dict | None = None, gender: bool = True) -> tuple[Table, d.GenderRow | None, dict]:
     """Per government area: officials, progress, average score and gender balance.
 
     The areas add up to the whole group, so they are protected as one table whose totals are the
@@ -245,6 +281,8 @@ def area_table(rows: list[GroupRow], policy: d.Policy, n_modules: int, viewer: d
             groups["none"] = rest
             labels["none"] = _("Sin área registrada")
     genders, protected = d.gender_rows(groups, policy, totals_known=viewer.sees_people)
+    if not gender:
+        genders = {key: withheld_row(g.total) for key, g in genders.items()}
     hide = not viewer.sees_people
     started = d.protect_column({r.id: r.started for r in rows}, policy, hide_small=hide)
     completed = d.protect_column({r.id: r.completed for r in rows}, policy, hide_small=hide)
@@ -263,6 +301,8 @@ def area_table(rows: list[GroupRow], policy: d.Policy, n_modules: int, viewer: d
         overall = None
     elif len(groups) == 1:
         overall = next(iter(genders.values()))
+    elif not gender:
+        overall = withheld_row(protected.grand_total)
     else:
         overall = d.programme_row(protected, policy)
     published = {"started": started.column_total("n"), "all_modules": completed.column_total("n")}

@@ -466,22 +466,118 @@ class GenderRow:
     counts: dict
 
 
+def _share_allows(w: int, m: int, share: Share, policy: Policy) -> bool:
+    """Would a row with w women and m men publish this share and flag?"""
+    pair = w + m
+    if share.parity is not None:
+        if pair < policy.min_group or parity_status(100.0 * w / pair, policy) != share.parity:
+            return False
+    if share.value is not None:
+        if pair < policy.min_group:
+            return False
+        exact = 100.0 * w / pair
+        if share.rounded and _round_share(exact) != share.value:
+            return False
+        if not share.rounded and round(exact, 1) != round(share.value, 1):
+            return False
+    return True
+
+
+def _pinned(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Policy, budget: int = 200_000) -> bool:
+    """Exact check of a gender table with its shares and flags: True when some hidden cell or row total
+    has a single possible value (or when the check would exceed `budget` states: then assume the worst).
+
+    Rows are listed with every (woman, man, other) their published figures allow, then chained through
+    the published column totals by dynamic programming (reachable from the first row, completable to
+    the last). Only rows with a hidden cell have more than one possibility.
+    """
+    cap = table.values[("all",)]
+    columns = [c for c in CATEGORIES if table.modes[("col", c)] != NONE and ("col", c) not in table.hidden]
+    use_grand = table.modes[("all",)] != NONE and ("all",) not in table.hidden
+    target = tuple([table.values[("col", c)] for c in columns] + ([cap] if use_grand else []))
+
+    def options(row):
+        cells = table.row_cells(row)
+        total = table.row_total(row)
+        fixed = {c: cells[c].value for c in CATEGORIES if not cells[c].suppressed}
+        found = []
+        for t in ([total.value] if not total.suppressed else range(cap + 1)):
+            for w in ([fixed[WOMAN]] if WOMAN in fixed else range(t + 1)):
+                for m in ([fixed[MAN]] if MAN in fixed else range(t - w + 1)):
+                    o = t - w - m
+                    if o < 0 or (OTHER in fixed and fixed[OTHER] != o):
+                        continue
+                    if _share_allows(w, m, shares[row], policy):
+                        found.append((w, m, o))
+                    if len(found) > budget:
+                        return None
+        return found
+
+    def contribution(vector):
+        index = {WOMAN: 0, MAN: 1, OTHER: 2}
+        return tuple([vector[index[c]] for c in columns] + ([sum(vector)] if use_grand else []))
+
+    listed = {}
+    for row in table.rows:
+        found = options(row)
+        if found is None:
+            return True
+        listed[row] = found
+    forward = [{tuple(0 for _ in target)}]
+    for row in table.rows:
+        step = {tuple(a + b for a, b in zip(s, contribution(v))) for s in forward[-1] for v in listed[row]}
+        step = {s for s in step if all(a <= b for a, b in zip(s, target))}
+        if len(step) > budget:
+            return True
+        forward.append(step)
+    backward = [set() for _ in range(len(table.rows) + 1)]
+    backward[-1] = {target}
+    for i in range(len(table.rows) - 1, -1, -1):
+        backward[i] = {tuple(a - b for a, b in zip(s, contribution(v)))
+                       for s in backward[i + 1] for v in listed[table.rows[i]]}
+        backward[i] = {s for s in backward[i] if all(x >= 0 for x in s)}
+        if len(backward[i]) > budget:
+            return True
+    for i, row in enumerate(table.rows):
+        cells, total = table.row_cells(row), table.row_total(row)
+        hidden = [j for j, c in enumerate(CATEGORIES) if cells[c].suppressed]
+        if not hidden and not total.suppressed:
+            continue
+        seen: dict = {j: set() for j in hidden + ["total"]}
+        for v in listed[row]:
+            c = contribution(v)
+            if any(tuple(a + b for a, b in zip(s, c)) in backward[i + 1] for s in forward[i]):
+                for j in hidden:
+                    seen[j].add(v[j])
+                seen["total"].add(sum(v))
+        if any(len(seen[j]) < 2 for j in hidden) or (total.suppressed and len(seen["total"]) < 2):
+            return True
+    return False
+
+
 def gender_rows(groups: Mapping[Hashable, Mapping[str, int]], policy: Policy, *, totals_known: bool = True,
                 column_totals: str = SHOWN) -> tuple[dict, ProtectedTable]:
     """Gender figures of several groups at once (recoded, protected as one table with its totals).
 
     Returns group -> GenderRow and the protected table (whose column totals are the programme's).
     `totals_known`: the viewer knows each group's headcount anyway (it is never hidden then).
+    Shares and flags next to hidden cells are checked together with the whole table (`_pinned`):
+    if they would pin a hidden cell down, rounded shares are withdrawn first, then those flags.
     """
     recoded = {k: recode(v) for k, v in groups.items()}
     table = protect_table(recoded, policy, columns=CATEGORIES, row_totals=FIXED if totals_known else SHOWN,
                           column_totals=column_totals if len(recoded) > 1 else NONE,
                           grand_total=column_totals if len(recoded) > 1 else NONE)
-    result = {}
-    for key, counts in recoded.items():
-        cells = table.row_cells(key)
-        total = table.row_total(key)
-        result[key] = GenderRow(cells, total, gender_share(counts, cells, total, policy), counts)
+    shares = {key: gender_share(counts, table.row_cells(key), table.row_total(key), policy)
+              for key, counts in recoded.items()}
+    partial = [k for k in recoded if table.cell(k, WOMAN).suppressed or table.cell(k, MAN).suppressed]
+    if partial and any(shares[k].value is not None or shares[k].parity is not None for k in partial):
+        if _pinned(table, shares, policy):
+            shares.update({k: Share(None, withheld=True, parity=shares[k].parity) for k in partial})
+            if _pinned(table, shares, policy):
+                shares.update({k: Share(None, withheld=True) for k in partial})
+    result = {key: GenderRow(table.row_cells(key), table.row_total(key), shares[key], counts)
+              for key, counts in recoded.items()}
     return result, table
 
 
@@ -519,7 +615,7 @@ def registration_periods(counts: Mapping[tuple[int, int], Mapping[Hashable, int]
     whole periods. The last period absorbs a short tail.
     """
     months = sorted(counts)
-    periods: list[list] = []
+    periods: list[list] = []  # [first month, last month, counts per group]
     pending: dict = {}
     start = None
     for ym in months:
@@ -528,14 +624,21 @@ def registration_periods(counts: Mapping[tuple[int, int], Mapping[Hashable, int]
         for group, n in counts[ym].items():
             pending[group] = pending.get(group, 0) + int(n or 0)
         if all(n == 0 or n >= policy.min_group for n in pending.values()):
-            periods.append([start, ym])
+            periods.append([start, ym, pending])
             start, pending = None, {}
     if start is not None:
-        if periods:
-            periods[-1][1] = months[-1]
-        else:
-            periods.append([start, months[-1]])
-    return [(date(a[0], a[1], 1), month_end(date(b[0], b[1], 1))) for a, b in periods]
+        periods.append([start, months[-1], pending])
+    # A short tail is merged backwards until every period is safe (or one period is left: no filter).
+    while len(periods) > 1 and not all(n == 0 or n >= policy.min_group for n in periods[-1][2].values()):
+        last = periods.pop()
+        merged = dict(periods[-1][2])
+        for group, n in last[2].items():
+            merged[group] = merged.get(group, 0) + n
+        periods[-1] = [periods[-1][0], last[1], merged]
+    starts = [date(a[0], a[1], 1) for a, _b, _c in periods]
+    ends = [date.fromordinal(s.toordinal() - 1) for s in starts[1:]]  # no gap between periods
+    ends.append(month_end(date(periods[-1][1][0], periods[-1][1][1], 1)) if periods else None)
+    return list(zip(starts, ends))
 
 
 def snap_dates(start: date | None, end: date | None, periods: list[tuple[date, date]]) -> tuple[date | None, date | None]:
