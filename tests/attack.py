@@ -43,13 +43,13 @@ def _share_ok(w: int, m: int, share, flag, low: float, high: float, step: int, m
         if flag != ("below" if s < low else "above" if s > high else "within"):
             return False
     if share is not None:
-        kind, value = share
+        kind, value = share[0], share[1]
         if pair < min_group:
             return False
         s = 100.0 * w / pair
         if kind == "exact" and round(s, 1) != round(value, 1):
             return False
-        if kind == "rounded" and step * int(s / step + 0.5) != value:
+        if kind == "rounded" and share[2] * int(s / share[2] + 0.5) != value:
             return False
     return True
 

@@ -93,7 +93,7 @@ def _v(value):
 
 def _share(value):
     if isinstance(value, T.Rounded):
-        return ("rounded", value.value)
+        return ("rounded", value.value, value.step)
     if isinstance(value, float):
         return ("exact", value)
     return None

@@ -36,9 +36,10 @@ class Hidden:
 
 @dataclass(frozen=True)
 class Rounded:
-    """A women's share published rounded to `disclosure.SHARE_STEP` points."""
+    """A women's share published rounded (to `step` points)."""
 
     value: float
+    step: int = 5
 
     def __str__(self) -> str:
         return "≈" + str(int(self.value))
@@ -75,7 +76,7 @@ def _show(cell: d.Cell, policy: d.Policy):
 def _share_value(share: d.Share, policy: d.Policy):
     if share.value is None:
         return Hidden(policy.min_group, True) if share.withheld else None
-    return Rounded(share.value) if share.rounded else share.value
+    return Rounded(share.value, share.step) if share.rounded else share.value
 
 
 def _mean(value, people: int, policy: d.Policy, viewer: d.Viewer, gendered: bool = False):
@@ -122,7 +123,7 @@ def reading_note(policy: d.Policy) -> str:
         "identidad y a quienes no declararon su género. Se ocultan los grupos de 1 a %(k)s personas, los promedios "
         "y tasas calculados sobre menos de %(n)s personas y las cifras que permitirían deducirlos por sumas o "
         "restas; toda cifra oculta dice «oculto». La proporción de mujeres se calcula entre mujeres y varones; "
-        "«≈» indica que está redondeada a %(step)s puntos para no revelar una cifra oculta. Banda de paridad: "
+        "«≈» indica que está redondeada a 5 o %(step)s puntos para no revelar una cifra oculta. Banda de paridad: "
         "%(low)s–%(high)s %% de mujeres, extremos incluidos.",
         k=policy.min_group - 1, n=policy.min_group, step=d.SHARE_STEP,
         low=_num(policy.parity_low), high=_num(policy.parity_high))

@@ -20,9 +20,9 @@ Rules (also in the README, section "Disclosure control"):
    anyway is never hidden). Every hidden cell reads the same ("hidden"): a label that said "<5" for
    some cells and "hidden" for others would give the reader bounds to solve with.
 4. Shares. The exact women's share is shown when women and men are both shown. When either is hidden
-   the share is shown rounded to `SHARE_STEP` points ("about 70 %") if, together with the row's
-   other published figures, that does not pin down a hidden cell; otherwise only the parity flag is
-   shown, and not even that when it would pin one down. The parity flag (within, below or above the
+   the share is shown rounded to 5, else 10 points (`SHARE_STEPS`; "about 70 %") if, together with
+   the table's other published figures, that does not pin down a hidden cell; otherwise only the
+   parity flag is shown, and not even that when it would pin one down. The parity flag (within, below or above the
    band, both ends included) needs at least `min_group` women and men together.
 5. Differencing. Registration-date filters work in whole calendar months, and adjacent allowed
    boundaries are merged until every municipality in view gains either nobody or at least
@@ -65,7 +65,8 @@ WOMAN, MAN, OTHER = GENDER_WOMAN, GENDER_MAN, "other"
 CATEGORIES = (WOMAN, MAN, OTHER)
 RECODE = {GENDER_WOMAN: WOMAN, GENDER_MAN: MAN, GENDER_NONBINARY: OTHER, GENDER_UNDISCLOSED: OTHER}
 WITHIN, BELOW, ABOVE = "within", "below", "above"
-SHARE_STEP = 5  # percentage points of a rounded share
+SHARE_STEPS = (5, 10)  # percentage points a share may be rounded to, finest first
+SHARE_STEP = SHARE_STEPS[-1]  # the coarsest, for the reading note
 
 SHOWN, FIXED, NONE = "shown", "fixed", "none"
 
@@ -394,6 +395,7 @@ class Share:
     rounded: bool = False
     withheld: bool = False
     parity: str | None = None
+    step: int = 0  # points the value is rounded to (when rounded)
 
 
 def _row_solutions(total: int | None, cells: Mapping[str, Cell], share: Share, policy: Policy):
@@ -414,15 +416,15 @@ def _row_solutions(total: int | None, cells: Mapping[str, Cell], share: Share, p
                 exact = 100.0 * w / pair if pair else None
                 if exact is None or pair < policy.min_group:
                     continue
-                if share.rounded and _round_share(exact) != share.value:
+                if share.rounded and _round_share(exact, share.step) != share.value:
                     continue
                 if not share.rounded and round(exact, 1) != round(share.value, 1):
                     continue
             yield w, m, o
 
 
-def _round_share(share: float) -> float:
-    return float(SHARE_STEP * int(share / SHARE_STEP + 0.5))
+def _round_share(share: float, step: int) -> float:
+    return float(step * int(share / step + 0.5))
 
 
 def _pins(total: int | None, cells: Mapping[str, Cell], share: Share, policy: Policy) -> bool:
@@ -450,7 +452,8 @@ def gender_share(counts: Mapping[str, int], cells: Mapping[str, Cell], total: Ce
     if not cells[WOMAN].suppressed and not cells[MAN].suppressed:
         return Share(exact, parity=flag)
     known_total = None if total.suppressed else total.value
-    for candidate in (Share(_round_share(exact), rounded=True, parity=flag), Share(None, withheld=True, parity=flag)):
+    candidates = [Share(_round_share(exact, step), rounded=True, parity=flag, step=step) for step in SHARE_STEPS]
+    for candidate in (*candidates, Share(None, withheld=True, parity=flag)):
         if not _pins(known_total, cells, candidate, policy):
             return candidate
     return Share(None, withheld=True)
@@ -476,7 +479,7 @@ def _share_allows(w: int, m: int, share: Share, policy: Policy) -> bool:
         if pair < policy.min_group:
             return False
         exact = 100.0 * w / pair
-        if share.rounded and _round_share(exact) != share.value:
+        if share.rounded and _round_share(exact, share.step) != share.value:
             return False
         if not share.rounded and round(exact, 1) != round(share.value, 1):
             return False
