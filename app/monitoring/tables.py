@@ -165,7 +165,7 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy
             Column("avg_score", _("Puntaje promedio"), "score"),
             *gender_columns(),
         ],
-        note=reading_note(policy),
+        note="",  # the reading note is on the page once and at the top of every export
     )
     with_people = [r for r in rows if r.registered]
     genders, protected = d.gender_rows({r.id: r.genders for r in with_people}, policy,
@@ -238,7 +238,7 @@ def module_table(rows: list[GroupRow], policy: d.Policy, title: str | None = Non
             Column("avg_score", _("Puntaje promedio"), "score"),
             Column("avg_attempts", _("Intentos promedio"), "score"),
         ],
-        note=reading_note(policy),
+        note="",  # the reading note is on the page once and at the top of every export
     )
     hide = not viewer.sees_people
     for row in rows:
@@ -272,7 +272,7 @@ def area_table(rows: list[GroupRow], policy: d.Policy, n_modules: int, viewer: d
             Column("avg_score", _("Puntaje promedio"), "score"),
             *gender_columns(),
         ],
-        note=reading_note(policy),
+        note="",  # the reading note is on the page once and at the top of every export
     )
     groups = {row.id: row.genders for row in rows}
     labels = {row.id: tr(row.label) for row in rows}
@@ -333,7 +333,7 @@ def funnel_table(funnel: Funnel, policy: d.Policy | None = None, viewer: d.Viewe
         Column("step", _("Etapa"), "text", numeric=False),
         Column("people", _("Personas")),
         Column("share", _("Proporción de inscriptas/os"), "pct"),
-    ], note=reading_note(policy))
+    ])
     cells = d.protect_values(dict(funnel.steps()), policy, hide_small=not viewer.sees_people)
     cells.update(published or {})
     for key, _value in funnel.steps():
@@ -350,7 +350,7 @@ def distribution_table(buckets: list[tuple[int, int]], policy: d.Policy | None =
     policy = policy or d.Policy()
     table = Table("scores", _("Distribución del mejor puntaje"), [
         Column("band", _("Puntaje"), "text", numeric=False), Column("people", _("Personas")),
-    ], note=reading_note(policy))
+    ])
     cells = d.protect_column({low: count for low, count in buckets}, policy, total=d.NONE,
                              hide_small=not viewer.sees_people)
     for low, _count in buckets:
@@ -365,7 +365,7 @@ def attempts_table(rows: list[tuple[int, int]], policy: d.Policy | None = None,
     policy = policy or d.Policy()
     table = Table("attempts", _("Intentos usados"), [
         Column("attempts", _("Intentos"), "text", numeric=False), Column("people", _("Personas")),
-    ], note=reading_note(policy))
+    ])
     cells = d.protect_values(dict(rows), policy, hide_small=not viewer.sees_people)
     for attempts, _count in rows:
         table.rows.append({"attempts": str(attempts), "people": _show(cells[attempts], policy)})
@@ -422,7 +422,7 @@ def gender_outcome_tables(outcomes: list[GenderOutcome], policy: d.Policy, level
                 Column("pass_rate", _("Tasa de aprobación"), "pct"),
                 Column("avg_score", _("Puntaje promedio"), "score"),
             ],
-            note=reading_note(policy),
+            note="",
         )
         rows = {name: protected[name][outcome.key] for name in MEASURES}
         best_sum, best_n = d.recode(outcome.best_sum), d.recode(outcome.best_n)
