@@ -82,7 +82,7 @@ def test_focal_points_get_no_figures_for_a_group_under_five(client, login, demo,
     login(demo["focal"])
     rosario = demo["ids"]["rosario"]
     html = client.get(f"/monitoring/municipalities/{rosario}?registered_from=2026-03-01&registered_to=2026-03-31").get_data(as_text=True)
-    assert "Fechas ajustadas a períodos completos" in html, "three people in March: March joins June"
+    assert "estas fechas abarcan a todas las personas" in html, "three people in March: March joins June, which is everyone"
     whole = client.get(f"/monitoring/municipalities/{rosario}").get_data(as_text=True)
     assert "demasiado estrecho" not in whole
     body = client.get(f"/monitoring/municipalities/{rosario}?format=csv&table=funnel").get_data(as_text=True)

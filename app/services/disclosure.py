@@ -29,6 +29,11 @@ Rules (also in the README, section "Disclosure control"):
    `min_group` people between them (`registration_periods`), so two filter settings never differ
    by a group smaller than `min_group`. For viewers who may not see individuals (focal points) a
    filter leaving 1 to `min_group - 1` people shows no figures ("the filter is too narrow").
+   Gender figures are published for whole groups only: a view sliced by registration date or area
+   shows no gender breakdown (two slices of the same people, or a slice and the whole, are more
+   equations on the same cells, and the people list tells coordinators who is in each slice). A
+   province filter only chooses which rows of the table protected as a whole are shown; the totals
+   of a subset are shown only when none of their parts is hidden (routes and tables apply this).
 
 Per viewer (`Viewer.sees_people`): coordinators in scope and IOM officers see the list of officials
 with area, registration date, progress and scores, but never anyone's gender. So:
