@@ -168,3 +168,37 @@ def test_an_answer_clicked_just_before_leaving_the_page_is_kept(page, live_serve
             break
         page.wait_for_timeout(100)
     assert in_app(first_selection), "the beacon sent on pagehide stored the answer"
+def _sign_in(page, live_server, user):
+    page.goto(f"{live_server}/auth/login")
+    page.fill("#email", user.email)
+    page.fill("#password", user.password)
+    page.click("main button[type=submit]")
+
+
+def test_overview_fits_at_1280_and_scrolls_in_a_labelled_region_on_a_phone(page, live_server, make_user):
+    for gender, n in (("woman", 18), ("man", 8), ("nonbinary", 1), ("undisclosed", 1)):
+        for _ in range(n):
+            make_user(municipality="cordoba", gender=gender)
+    for gender, n in (("woman", 12), ("man", 7), ("nonbinary", 1)):
+        for _ in range(n):
+            make_user(municipality="rosario", gender=gender)
+    _sign_in(page, live_server, make_user(role="iom_officer", municipality=None, area=None))
+    measure = """() => {
+      const wrap = document.querySelector('.table-wrap');
+      const texts = [...document.querySelectorAll('.chart *')].filter(e => [...e.childNodes].some(
+        n => n.nodeType === 3 && n.textContent.trim())).map(e => parseFloat(getComputedStyle(e).fontSize));
+      return {scroll: wrap.scrollWidth, client: wrap.clientWidth, tabindex: wrap.getAttribute('tabindex'),
+              role: wrap.getAttribute('role'), label: wrap.getAttribute('aria-label'), font: Math.min(...texts),
+              page: document.documentElement.scrollWidth};
+    }"""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server}/monitoring/")
+    wide = page.evaluate(measure)
+    assert wide["scroll"] <= wide["client"], "every overview column visible without scrolling"
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/monitoring/")
+    narrow = page.evaluate(measure)
+    assert narrow["page"] <= 390, "the page itself does not scroll sideways"
+    assert narrow["scroll"] > narrow["client"], "the table scrolls inside its region"
+    assert (narrow["tabindex"], narrow["role"]) == ("0", "region") and narrow["label"] in ("Municipios", "Municipalities")
+    assert narrow["font"] >= 12, "chart text stays readable"

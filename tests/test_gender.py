@@ -1,17 +1,17 @@
-"""Gender balance rules: shares, parity band boundaries, suppression of small cells."""
+"""The former gender API (kept for callers) follows the disclosure rules: recoding, shares, parity, suppression."""
 import pytest
 
 from app.services.gender import (
-    ABOVE, BELOW, WITHIN, Policy, balance, parity_status, safe_mean, safe_rate, suppress_row, women_share,
+    ABOVE, BELOW, OTHER, WITHIN, Policy, balance, parity_status, safe_mean, safe_rate, suppress_row, women_share,
 )
 
 POLICY = Policy(parity_low=40, parity_high=60, min_group=5)
 
 
-def test_share_counts_only_people_who_declared():
+def test_share_is_among_women_and_men_only():
     assert women_share({"woman": 6, "man": 4, "undisclosed": 10}) == 60.0
-    assert women_share({"woman": 1, "man": 1, "nonbinary": 2}) == 25.0
-    assert women_share({"undisclosed": 7}) is None
+    assert women_share({"woman": 1, "man": 1, "nonbinary": 2}) == 50.0
+    assert women_share({"undisclosed": 7, "nonbinary": 3}) is None
 
 
 @pytest.mark.parametrize("share,expected", [
@@ -26,24 +26,22 @@ def test_parity_band_is_configurable():
     assert parity_status(44.9, Policy(parity_low=45, parity_high=55)) == BELOW
 
 
-def test_four_people_in_a_cell_are_suppressed_five_are_not():
-    cells = suppress_row({"woman": 5, "man": 4, "nonbinary": 0, "undisclosed": 0}, POLICY)
-    assert cells["man"].suppressed and cells["man"].value is None
-    assert cells["nonbinary"].value == 0 and not cells["nonbinary"].suppressed
-    # man alone hidden would be total - woman: so the smallest other non-zero cell goes too
-    assert cells["woman"].suppressed and cells["woman"].complementary
-    assert not cells["man"].complementary, "the small cell itself is the primary one"
+def test_nonbinary_and_undeclared_are_published_as_one_category():
+    cells = suppress_row({"woman": 9, "man": 7, "nonbinary": 3, "undisclosed": 3}, POLICY)
+    assert set(cells) == {"woman", "man", OTHER}
+    assert cells[OTHER].value == 6, "3 + 3: neither small group is shown on its own"
 
 
-def test_secondary_suppression_picks_the_smallest_other_cell():
-    cells = suppress_row({"woman": 20, "man": 12, "nonbinary": 2, "undisclosed": 6}, POLICY)
-    assert cells["nonbinary"].suppressed and cells["undisclosed"].suppressed
-    assert cells["woman"].value == 20 and cells["man"].value == 12
+def test_a_small_cell_takes_a_second_one_with_it_when_the_total_is_known():
+    cells = suppress_row({"woman": 5, "man": 4}, POLICY)
+    assert cells["man"].suppressed and not cells["man"].complementary
+    hidden = [k for k, c in cells.items() if c.suppressed]
+    assert len(hidden) == 2, "men alone hidden would be total - women"
 
 
 def test_no_suppression_when_every_cell_is_large_or_zero():
-    cells = suppress_row({"woman": 9, "man": 7, "nonbinary": 0, "undisclosed": 5}, POLICY)
-    assert [c.value for c in cells.values()] == [9, 7, 0, 5]
+    cells = suppress_row({"woman": 9, "man": 7, "undisclosed": 5}, POLICY)
+    assert [c.value for c in cells.values()] == [9, 7, 5]
 
 
 def test_balance_of_a_large_group():
@@ -57,30 +55,23 @@ def test_balance_flags_a_group_outside_the_band():
     assert result.women_share == 75.0 and result.parity == ABOVE and result.flagged
 
 
-def test_share_and_flag_hidden_when_too_few_declared():
+def test_share_and_flag_need_five_women_and_men():
     result = balance({"woman": 3, "man": 1, "undisclosed": 9}, POLICY)
-    assert result.women_share is None and result.parity is None and result.share_suppressed
+    assert result.women_share is None and result.parity is None
 
 
-def test_exact_share_hidden_when_a_cell_is_hidden_but_the_flag_stays():
-    # with the total, 6/9 = 66.7 % would give women = 6 and men = 3
-    result = balance({"woman": 6, "man": 3, "nonbinary": 0, "undisclosed": 0}, POLICY)
-    assert result.cells["man"].suppressed and result.cells["woman"].suppressed
-    assert result.women_share is None and result.share_suppressed
-    assert result.parity == ABOVE and result.flagged
-
-
-def test_small_nonbinary_group_hides_the_exact_share_of_a_large_municipality():
-    result = balance({"woman": 16, "man": 12, "nonbinary": 2, "undisclosed": 1}, POLICY)
-    assert result.cells["nonbinary"].suppressed and result.cells["undisclosed"].suppressed
-    assert result.cells["man"].value == 12 and result.cells["woman"].value == 16
-    assert result.women_share is None and result.parity == WITHIN
+def test_a_large_municipality_with_one_nonbinary_person_keeps_a_rounded_share_and_its_flag():
+    result = balance({"woman": 18, "man": 8, "nonbinary": 1, "undisclosed": 1}, POLICY)
+    assert result.cells[OTHER].suppressed and result.cells["man"].suppressed
+    assert result.cells["woman"].value == 18 and result.total.value == 28
+    assert result.share_rounded and result.women_share == 70.0 and result.parity == ABOVE
 
 
 def test_derived_figures_are_hidden_with_their_counts():
     assert safe_rate(3, 10, POLICY) is None
     assert safe_rate(0, 10, POLICY) == 0.0
     assert safe_rate(5, 10, POLICY) == 50.0
+    assert safe_rate(5, 4, POLICY) is None, "a rate over fewer than five people"
     assert safe_rate(5, 0, POLICY) is None
     assert safe_mean(80.0, 4, POLICY) is None
     assert safe_mean(80.0, 5, POLICY) == 80.0

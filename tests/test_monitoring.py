@@ -117,23 +117,26 @@ def test_scope_rule(in_app, people):
 
 
 def test_small_cells_are_suppressed_in_page_and_export_alike(client, login, people):
+    """Córdoba 6 women and 3 men, Rosario 3 women: the 3s are hidden, and so is what would give them away."""
     login(people["iom"])
     html = client.get("/monitoring/").get_data(as_text=True)
-    assert "&lt;5" in html
+    assert "oculto" in html and "&lt;5" not in html, "every hidden figure reads the same"
     rows = list(csv.reader(io.StringIO(client.get("/monitoring/?format=csv").get_data(as_text=True).lstrip("\ufeff"))))
     header_index = next(i for i, r in enumerate(rows) if r and r[0] == "Municipio")
     header = rows[header_index]
     cordoba = next(r for r in rows[header_index + 1:] if r and r[0] == "Córdoba")
-    assert cordoba[header.index("Varones")] == "<5"
-    assert cordoba[header.index("Mujeres")] == "oculto", "hidden too, or men = total - women (but not small)"
-    assert cordoba[header.index("Mujeres (%)")] == "oculto", "the exact share would reveal both"
+    assert cordoba[header.index("Varones")] == "oculto"
+    assert cordoba[header.index("Inscriptas/os")] == "9", "headcounts stay: the people list shows them anyway"
+    hidden = [c for c in ("Mujeres", "Otra identidad o sin declarar") if cordoba[header.index(c)] == "oculto"]
+    assert hidden, "men alone hidden would be 9 - women - others"
     assert cordoba[header.index("Paridad")] == "Por encima", "6 of 9 is above the band: the flag names no one"
     rosario = next(r for r in rows[header_index + 1:] if r and r[0] == "Rosario")
-    assert rosario[header.index("Mujeres")] == "<5"
+    assert rosario[header.index("Mujeres")] == "oculto"
+    assert rosario[header.index("Paridad")] == "", "fewer than five women and men: no flag"
     total = rows[-1]
     assert total[0] == "Total" and total[header.index("Inscriptas/os")] == "12"
-    assert total[header.index("Varones")] == "<5" and total[header.index("Mujeres")] == "oculto"
-    assert rosario[header.index("Paridad")] == "", "too few declared for a flag"
+    assert total[header.index("Varones")] == "oculto"
+    assert any("Cómo leer estas cifras" in r[0] for r in rows[:header_index] if r), "the reading note travels with the file"
 
 
 def test_exports_carry_title_date_scope_and_localised_headers(client, login, people):
@@ -158,7 +161,7 @@ def test_exports_carry_title_date_scope_and_localised_headers(client, login, peo
 def test_municipality_page_shows_funnel_modules_areas_and_people(client, login, people):
     login(people["iom"])
     html = client.get(f"/monitoring/municipalities/{people['ids']['cordoba']}").get_data(as_text=True)
-    assert "Embudo de avance" in html and "<svg" in html and 'role="img"' in html
+    assert "Embudo de avance" in html and 'id="chart-funnel"' in html and 'class="bar-fill"' in html
     assert "Córdoba Mujer 0" in html
     searched = client.get(f"/monitoring/municipalities/{people['ids']['cordoba']}?q=var%C3%B3n").get_data(as_text=True)
     assert "Córdoba Varón 1" in searched and "Córdoba Mujer 0" not in searched

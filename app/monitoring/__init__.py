@@ -4,3 +4,18 @@ from flask import Blueprint
 bp = Blueprint("monitoring", __name__)
 
 from app.monitoring import routes  # noqa: E402,F401
+
+
+@bp.context_processor
+def _disclosure_globals():
+    from app.services.disclosure import SHARE_STEP
+
+    return {"share_step": SHARE_STEP}
+
+
+@bp.app_template_filter("date")
+def _format_date(value, fmt: str = "medium") -> str:
+    """A date written out in the user's language."""
+    from flask_babel import format_date
+
+    return format_date(value, fmt) if value else ""

@@ -1,4 +1,9 @@
-"""CSV and XLSX exports of monitoring tables, with the same cells (and suppression) as the page."""
+"""CSV and XLSX exports of monitoring tables, with the same cells (and suppression) as the page.
+
+Exports are safe to open: a text cell starting with =, +, -, @, tab or carriage return would be run as
+a formula by spreadsheet programs ("CSV injection"). In CSV such a cell gets a leading apostrophe; in
+XLSX every text cell is written as a string cell, never as a formula.
+"""
 from __future__ import annotations
 
 import csv
@@ -14,23 +19,24 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from app.models import utcnow
-from app.monitoring.tables import PARITY_LABELS, Hidden, Table
+from app.monitoring.tables import PARITY_LABELS, Hidden, Rounded, Table
+from app.services.disclosure import neutralise
 
 
 def _value(value, kind: str):
-    """A cell as written to a file: numbers stay numbers, hidden cells say '<k', text loses the control
-    characters a spreadsheet cannot hold (older names may still carry one)."""
-    if isinstance(value, Hidden):
+    """A cell as written to a file: numbers stay numbers, hidden cells say 'hidden', text stays text but
+    loses the control characters a spreadsheet cannot hold (older names may still carry one)."""
+    if isinstance(value, (Hidden, Rounded)):
         return str(value)
     if value is None:
         return ""
     if kind == "parity":
         return str(PARITY_LABELS.get(value, ""))
-    if kind in ("pct", "score"):
+    if kind in ("pct", "score", "share"):
         return round(float(value), 1)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def _meta_lines(title: str, context: list[str]) -> list[list[str]]:
@@ -47,9 +53,25 @@ def _filename(title: str, ext: str) -> str:
     return f"migraciudades-{slug}-{utcnow():%Y%m%d}.{ext}"
 
 
+def _csv_safe(row: list) -> list:
+    return [neutralise(v) if isinstance(v, str) else v for v in row]
+
+
+def _append_as_text(sheet, row: list) -> None:
+    """Append a row; text goes in as a string cell whatever it starts with (never a formula)."""
+    sheet.append([None] * len(row))
+    line = sheet.max_row
+    for index, v in enumerate(row, start=1):
+        cell = sheet.cell(row=line, column=index)
+        cell.value = v
+        if isinstance(v, str):
+            cell.data_type = "s"
+
+
 def export(table: Table, fmt: str, context: list[str]) -> Response:
-    """The table as a CSV or XLSX download, headed by its title, extraction date, scope and filters."""
-    meta = _meta_lines(table.title, [*context, table.note])
+    """The table as a CSV or XLSX download, headed by its title, extraction date, scope, filters and
+    the note on how to read the figures."""
+    meta = _meta_lines(table.title, [*context, table.note if table.note not in context else ""])
     header = [c.label for c in table.columns]
     rows = [[_value(row.get(c.key), c.kind) for c in table.columns]
             for row in table.rows + ([table.footer] if table.footer else [])]
@@ -58,15 +80,15 @@ def export(table: Table, fmt: str, context: list[str]) -> Response:
         sheet = workbook.active
         sheet.title = re.sub(r"[\[\]\*\?/\\:]", "", table.title)[:31] or "Datos"
         for line in meta:
-            sheet.append(line)
+            _append_as_text(sheet, line)
         sheet["A1"].font = Font(bold=True, size=13)
         sheet.append([])
-        sheet.append(header)
+        _append_as_text(sheet, header)
         header_row = sheet.max_row
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            _append_as_text(sheet, row)
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
         for index, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(45, len(column.label) + 2))
@@ -79,10 +101,10 @@ def export(table: Table, fmt: str, context: list[str]) -> Response:
         )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(meta)
+    writer.writerows(_csv_safe(line) for line in meta)
     writer.writerow([])
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(_csv_safe(header))
+    writer.writerows(_csv_safe(row) for row in rows)
     return Response(
         "\ufeff" + buffer.getvalue(),  # BOM so spreadsheet programs read the accents right
         mimetype="text/csv; charset=utf-8",

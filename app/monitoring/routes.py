@@ -15,7 +15,7 @@ from app.monitoring import bp
 from app.monitoring import tables as T
 from app.monitoring.export import export
 from app.monitoring.forms import ExtraAttemptForm, FilterForm
-from app.services import gender as gender_service
+from app.services import disclosure as D
 from app.services import monitoring as M
 from app.services import progress as progress_service
 from app.security import MAX_PAGE, bounded_int_arg
@@ -26,6 +26,12 @@ from app.services.scope import in_scope, visible_municipality_ids
 LEVELS = ("programme", "municipality", "module", "area")
 EXPORT_FORMATS = ("csv", "xlsx")
 PER_PAGE = 25
+
+
+def TOO_NARROW() -> str:  # noqa: N802  (a message, built at request time for the language)
+    return _("El filtro es demasiado estrecho: deja menos de %(n)s personas, y las cifras de un grupo tan "
+             "chico podrían identificar a alguien. Amplíe las fechas o quite el filtro de área.",
+             n=_policy().min_group)
 
 
 def monitor_required(view):
@@ -39,15 +45,20 @@ def monitor_required(view):
     return wrapped
 
 
-def _policy() -> gender_service.Policy:
-    return gender_service.Policy.from_config(current_app.config)
+def _policy() -> D.Policy:
+    return D.Policy.from_config(current_app.config)
+
+
+def _viewer() -> D.Viewer:
+    """Coordinators and IOM officers see the list of officials; focal points do not."""
+    return D.Viewer(sees_people=can_see_people(current_user))
 
 
 def _scope() -> set[int] | None:
     return visible_municipality_ids(current_user)
 
 
-def _filter_form(scope_ids):
+def _filter_form(scope_ids, municipality_id: int | None = None):
     form = FilterForm(request.args)
     form.province.choices = [("", _("Todas"))] + [(p, p) for p in M.provinces(scope_ids)]
     areas = db.session.scalars(select(Area).where(Area.active).order_by(Area.position))
@@ -58,8 +69,39 @@ def _filter_form(scope_ids):
         area_id=int(form.area.data) if valid and form.area.data and form.area.data.isdigit() else None,
         registered_from=form.registered_from.data if valid else None,
         registered_to=form.registered_to.data if valid else None,
+        municipality_id=municipality_id,
     )
+    form.snapped = None
+    if filters.registered_from or filters.registered_to:
+        # Whole months, merged until every municipality in view gains 0 or >= MIN_GROUP_SIZE people
+        # between two allowed boundaries: two settings never differ by a small group (disclosure rule 5).
+        periods = D.registration_periods(M.registrations_by_month(scope_ids, filters), _policy())
+        start, end = D.snap_dates(filters.registered_from, filters.registered_to, periods)
+        if (start, end) != (filters.registered_from, filters.registered_to):
+            form.snapped = (start, end)
+        filters = M.Filters(**{**filters.__dict__, "registered_from": start, "registered_to": end})
     return form, filters
+
+
+def _sliced(filters: M.Filters) -> bool:
+    """A view of part of each municipality's people (registration dates or area).
+
+    Gender figures are published for whole groups only: a sliced view of gender counts, compared with
+    another slice or with the whole, would add equations on the same people (differencing), and the
+    people list (dates, areas) tells coordinators exactly who is in each slice.
+    """
+    return bool(filters.area_id or filters.registered_from or filters.registered_to)
+
+
+def _too_narrow(group_size: int, policy: D.Policy) -> bool:
+    """A filtered group too small to show to a viewer who may not see individuals."""
+    return not _viewer().sees_people and D.too_narrow(group_size, policy)
+
+
+def _emptied(tables: list, message: str) -> None:
+    for table in tables:
+        table.rows, table.footer, table.links, table.shares = [], None, {}, []
+        table.note = message
 
 
 def _context_lines(filters: M.Filters, scope_ids) -> list[str]:
@@ -77,6 +119,7 @@ def _context_lines(filters: M.Filters, scope_ids) -> list[str]:
         lines.append(_("Área: %(a)s", a=tr(area.name) if area else filters.area_id))
     if filters.registered_from or filters.registered_to:
         lines.append(_("Inscripción: %(a)s – %(b)s", a=filters.registered_from or "…", b=filters.registered_to or "…"))
+    lines.append(T.reading_note(_policy()))
     return lines
 
 
@@ -101,6 +144,8 @@ def _sorted(table: T.Table, key: str | None, descending: bool) -> None:
 
     def sort_key(row):
         value = row.get(column.key)
+        if isinstance(value, T.Rounded):
+            value = value.value
         if isinstance(value, T.Hidden) or value is None:
             return (1, 0) if column.numeric else (1, "")
         return (0, -value if descending and column.numeric else value) if column.numeric else (0, str(value).lower())
@@ -122,18 +167,23 @@ def overview():
     form, filters = _filter_form(scope_ids)
     policy = _policy()
     n_modules = M.module_count()
-    table = T.overview_table(M.overview(scope_ids, filters), n_modules, policy)
+    # Every municipality in scope is protected together; the province filter only chooses rows to show.
+    rows = M.overview(scope_ids, M.Filters(**{**filters.__dict__, "province": None}))
+    keep = {r.id for r in rows if r.province == filters.province} if filters.province else None
+    table, programme = T.overview_table(rows, n_modules, policy, _viewer(), gender=not _sliced(filters), keep=keep)
+    narrow = _too_narrow(sum(r.registered for r in rows if keep is None or r.id in keep), policy)
+    if narrow:
+        _emptied([table], TOO_NARROW())
+        programme = None
     sort, descending = request.args.get("sort", "name"), request.args.get("dir") == "desc"
     _sorted(table, sort, descending)
     table.links = {i: url_for("monitoring.municipality", municipality_id=row["id"]) for i, row in enumerate(table.rows)}
     response = _maybe_export([table], filters, scope_ids)
     if response is not None:
         return response
-    programme = M.gender_outcomes(scope_ids, filters, "programme")
-    programme_balance = gender_service.balance(programme[0].enrolled, policy) if programme else None
     return render_template(
         "monitoring/overview.html", form=form, table=table, sort=sort, descending=descending,
-        programme_balance=programme_balance, policy=policy, filters=filters,
+        programme=programme, policy=policy, filters=filters, narrow=narrow, sliced=_sliced(filters),
     )
 
 
@@ -143,14 +193,22 @@ def municipality(municipality_id: int):
     """One municipality: per module, per area, funnel, gender balance and (for staff) the officials."""
     scope_ids = _scope()
     municipality = _municipality_or_404(municipality_id, scope_ids)
-    form, filters = _filter_form(scope_ids)
-    filters = M.Filters(**{**filters.__dict__, "municipality_id": municipality.id})
-    policy = _policy()
+    form, filters = _filter_form(scope_ids, municipality.id)
+    policy, viewer = _policy(), _viewer()
     n_modules = M.module_count()
     funnel = M.funnel(scope_ids, filters)
-    modules = T.module_table(M.by_module(scope_ids, filters), policy)
-    areas = T.area_table(M.by_area(scope_ids, filters), policy, n_modules)
-    funnel_table = T.funnel_table(funnel)
+    modules = T.module_table(M.by_module(scope_ids, filters), policy, viewer=viewer)
+    everyone = next(iter(M.gender_outcomes(scope_ids, filters, "programme")), None)
+    areas, balance, published = T.area_table(M.by_area(scope_ids, filters), policy, n_modules, viewer,
+                                             totals=everyone.enrolled if everyone else None,
+                                             gender=not _sliced(filters))
+    if balance is not None:
+        published["registered"] = balance.total
+    funnel_table = T.funnel_table(funnel, policy, viewer, published)
+    narrow = _too_narrow(funnel.registered, policy)
+    if narrow:
+        _emptied([modules, areas, funnel_table], TOO_NARROW())
+        balance = None
     show_people = can_see_people(current_user)
     if request.args.get("format") is not None and request.args.get("format") not in EXPORT_FORMATS:
         abort(400)
@@ -185,14 +243,11 @@ def municipality(municipality_id: int):
     response = _maybe_export(tables, filters, scope_ids)
     if response is not None:
         return response
-    balance = gender_service.balance(
-        next(iter(M.gender_outcomes(scope_ids, filters, "programme")), M.GenderOutcome("all", "", {}, {}, {}, {}, {})).enrolled,
-        policy,
-    )
     return render_template(
         "monitoring/municipality.html", municipality=municipality, form=form, funnel=funnel,
         funnel_table=funnel_table, modules=modules, areas=areas, people=people_table, total=total, page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), balance=balance, policy=policy, n_modules=n_modules,
+        narrow=narrow, sliced=_sliced(filters),
     )
 
 
@@ -248,19 +303,22 @@ def module(module_id: int):
         abort(404)
     scope_ids = _scope()
     form, filters = _filter_form(scope_ids)
-    policy = _policy()
+    policy, viewer = _policy(), _viewer()
     row = next((r for r in M.by_module(scope_ids, filters) if r.id == module.id), None)
-    summary = T.module_table([row] if row else [], policy, title=_("Resumen"))
-    scores = T.distribution_table(M.score_distribution(scope_ids, filters, module.id))
-    attempts = T.attempts_table(M.attempts_distribution(scope_ids, filters, module.id))
-    missed = T.missed_table(M.most_missed(scope_ids, filters, module.id))
+    summary = T.module_table([row] if row else [], policy, title=_("Resumen"), viewer=viewer)
+    scores = T.distribution_table(M.score_distribution(scope_ids, filters, module.id), policy, viewer)
+    attempts = T.attempts_table(M.attempts_distribution(scope_ids, filters, module.id), policy, viewer)
+    missed = T.missed_table(M.most_missed(scope_ids, filters, module.id), policy, viewer)
+    narrow = _too_narrow(row.people if row else 0, policy)
+    if narrow:
+        _emptied([summary, scores, attempts, missed], TOO_NARROW())
     response = _maybe_export([summary, scores, attempts, missed], filters, scope_ids)
     if response is not None:
         return response
     modules = db.session.scalars(select(Module).where(Module.active).order_by(Module.position)).all()
     return render_template(
-        "monitoring/module.html", module=module, modules=modules, form=form, row=row, summary=summary,
-        scores=scores, attempts=attempts, missed=missed, policy=policy,
+        "monitoring/module.html", module=module, modules=modules, form=form, summary=summary,
+        scores=scores, attempts=attempts, missed=missed, policy=policy, narrow=narrow,
     )
 
 
@@ -275,17 +333,16 @@ def gender():
     form, filters = _filter_form(scope_ids)
     policy = _policy()
     outcomes = M.gender_outcomes(scope_ids, filters, level)
-    tables = []
-    for outcome in outcomes:
-        title = _("Todo el programa") if level == "programme" else tr(outcome.label)
-        tables.append(T.gender_outcome_table(outcome, policy, level, title))
-    if request.args.get("format") is not None:
-        if not tables:
-            abort(404)
+    titles = {o.key: _("Todo el programa") if level == "programme" else tr(o.label) for o in outcomes}
+    tables = T.gender_outcome_tables(outcomes, policy, level, _viewer(), titles)
+    if _sliced(filters):  # gender figures only for whole groups (see _sliced)
+        tables = []
+    if request.args.get("format") and tables:
         response = _maybe_export(tables, filters, scope_ids)
         if response is not None:
             return response
-    return render_template("monitoring/gender.html", form=form, tables=tables, level=level, levels=LEVELS, policy=policy)
+    return render_template("monitoring/gender.html", form=form, tables=tables, level=level, levels=LEVELS, policy=policy,
+                           sliced=_sliced(filters))
 
 
 # --------------------------------------------------------------------------- certificates
@@ -299,18 +356,7 @@ def certificates():
     form, filters = _filter_form(scope_ids)
     policy = _policy()
     rows = M.certificates_by_municipality(scope_ids, filters)
-    table = T.Table("certificates", _("Certificados de capacitación por municipio"), [
-        T.Column("name", _("Municipio"), "text", numeric=False),
-        T.Column("province", _("Provincia"), "text", numeric=False),
-        T.Column("valid", _("Certificados vigentes")),
-        T.Column("revoked", _("Revocados")),
-        *T.gender_columns(),
-    ], note=T.suppression_note(policy))
-    for row in rows:
-        table.rows.append({"name": row.name, "province": row.province,
-                           "valid": T._cell(gender_service.safe_count(row.valid, policy), policy),
-                           "revoked": T._cell(gender_service.safe_count(row.revoked, policy), policy),
-                           **T.gender_cells(row.genders, policy)})
+    table = T.certificates_table(rows, policy, _viewer(), gender=not _sliced(filters))
     holders, total, page = None, 0, max(request.args.get("page", 1, type=int), 1)
     if can_see_people(current_user):
         holders, total = M.certificate_holders(scope_ids, filters, page=page, per_page=PER_PAGE)

@@ -182,6 +182,7 @@ class MunicipalityRow:
     scored: int
     genders: dict
     best_sum: float = 0.0
+    scored_people: int = 0  # officials with at least one quiz score (an average over fewer is hidden)
 
 
 def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None = None) -> list[MunicipalityRow]:
@@ -203,6 +204,7 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
             func.sum(joined.c.completed).label("modules_completed"),
             func.sum(case((completion.training_complete_sql(joined.c.completed, n_modules), 1), else_=0)).label("all_modules"),
             func.sum(joined.c.best_sum).label("best_sum"), func.sum(joined.c.best_n).label("best_n"),
+            func.sum(case((joined.c.best_n > 0, 1), else_=0)).label("scored_people"),
             *_gender_counts(joined.c.gender),
         )
         .select_from(Municipality)
@@ -221,7 +223,7 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
             active=int(row.active or 0), modules_completed=int(row.modules_completed or 0),
             all_modules=int(row.all_modules or 0) if n_modules else 0,
             avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), genders=_genders(row),
-            best_sum=float(row.best_sum or 0),
+            best_sum=float(row.best_sum or 0), scored_people=int(row.scored_people or 0),
         )
         for row in db.session.execute(query)
     ]
@@ -245,6 +247,8 @@ class GroupRow:
     scored: int
     avg_attempts: float | None
     genders: dict
+    scored_people: int = 0  # people behind avg_score
+    attempted: int = 0  # people behind avg_attempts
 
 
 def _group_row(row, label, avg_attempts: float | None) -> GroupRow:
@@ -252,7 +256,8 @@ def _group_row(row, label, avg_attempts: float | None) -> GroupRow:
         id=row.id, label=label, people=int(row.people or 0), started=int(row.started or 0),
         lessons_done=int(row.lessons_done or 0), passed=int(row.passed or 0), completed=int(row.completed or 0),
         avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), avg_attempts=avg_attempts,
-        genders=_genders(row),
+        genders=_genders(row), scored_people=int(row.scored_people or 0),
+        attempted=int(getattr(row, "attempted", 0) or 0),
     )
 
 
@@ -268,6 +273,7 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
             func.sum(um.c.best).label("best_sum"), func.count(um.c.best).label("best_n"),
             func.sum(um.c.attempts).label("attempts"),
             func.sum(case((um.c.attempts > 0, 1), else_=0)).label("attempted"),
+            func.count(um.c.best).label("scored_people"),
             *_gender_counts(case((um.c.started == 1, um.c.gender), else_=None)),
         )
         .select_from(Module).join(um, um.c.module_id == Module.id)
@@ -291,6 +297,7 @@ def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
             func.sum(case((and_(stats.c.passed >= n_modules, n_modules > 0), 1), else_=0)).label("passed"),
             func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)).label("completed"),
             func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"),
+            func.sum(case((stats.c.best_n > 0, 1), else_=0)).label("scored_people"),
             *_gender_counts(stats.c.gender),
         )
         .select_from(Area).join(stats, stats.c.area_id == Area.id)
@@ -442,6 +449,7 @@ class GenderOutcome:
     passed: dict
     best_sum: dict
     best_n: dict
+    scored_people: dict = None  # people behind each category's average score
 
 
 def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) -> list[GenderOutcome]:
@@ -460,7 +468,8 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
                    func.sum(um.c.started).label("enrolled"), func.sum(um.c.completed).label("completed"),
                    func.sum(um.c.passed).label("passed"),
                    func.sum(case((um.c.started == 1, um.c.best), else_=None)).label("best_sum"),
-                   func.count(case((um.c.started == 1, um.c.best), else_=None)).label("best_n"))
+                   func.count(case((um.c.started == 1, um.c.best), else_=None)).label("best_n"),
+                   func.count(case((um.c.started == 1, um.c.best), else_=None)).label("scored_people"))
             .join(um, um.c.module_id == Module.id)
             .group_by(Module.id, um.c.gender)
             .order_by(Module.position)
@@ -482,7 +491,8 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
         query = (
             base.add_columns(*group, stats.c.gender, func.count(stats.c.user_id).label("enrolled"),
                              func.sum(completed).label("completed"), func.sum(passed).label("passed"),
-                             func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"))
+                             func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"),
+                             func.sum(case((stats.c.best_n > 0, 1), else_=0)).label("scored_people"))
             .group_by(*([group[0].element] if level != "programme" else []), stats.c.gender)
         )
         if level != "programme":
@@ -491,13 +501,14 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
     for row in db.session.execute(query):
         key = row.key
         if key not in groups:
-            groups[key] = GenderOutcome(key, row.label, {}, {}, {}, {}, {})
+            groups[key] = GenderOutcome(key, row.label, {}, {}, {}, {}, {}, {})
         outcome = groups[key]
         outcome.enrolled[row.gender] = int(row.enrolled or 0)
         outcome.completed[row.gender] = int(row.completed or 0)
         outcome.passed[row.gender] = int(row.passed or 0)
         outcome.best_sum[row.gender] = float(row.best_sum or 0)
         outcome.best_n[row.gender] = int(row.best_n or 0)
+        outcome.scored_people[row.gender] = int(row.scored_people or 0)
     return list(groups.values())
 
 
@@ -581,3 +592,19 @@ def certificate_holders(scope_ids: set[int] | None, filters: Filters, page: int 
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return [HolderRow(r.id, r.name, r.municipality, r.code, r.issued_at, r.revoked_at) for r in rows], total
+
+
+def registrations_by_month(scope_ids: set[int] | None, filters: Filters) -> dict:
+    """(year, month) -> municipality id -> officials registered, ignoring the date filters (one query).
+
+    What the registration-date filter snaps to (see `disclosure.registration_periods`).
+    """
+    undated = Filters(**{**filters.__dict__, "registered_from": None, "registered_to": None})
+    people = officials(scope_ids, undated)
+    year, month = func.extract("year", people.c.created_at), func.extract("month", people.c.created_at)
+    result: dict = {}
+    for y, m, municipality_id, n in db.session.execute(
+        select(year, month, people.c.municipality_id, func.count()).group_by(year, month, people.c.municipality_id)
+    ):
+        result.setdefault((int(y), int(m)), {})[municipality_id] = int(n)
+    return result

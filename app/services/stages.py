@@ -389,15 +389,18 @@ def _women_share(genders: list[str], params: dict, ev: Evaluation, kind: str, la
                     min=policy.min_group, group=group, n=declared)
         value_text = _("sin datos suficientes")
     elif shown.women_share is not None:
-        value_text = _pct(shown.women_share)
+        # Rounded (to 5 or 10 points) when a small category is hidden: said so, never passed off as exact.
+        value_text = ("≈ " if shown.share_rounded else "") + _pct(shown.women_share)
         missing = "" if met else _("Las mujeres son el %(share)s de %(group)s; la franja de paridad es %(band)s.",
                                    share=value_text, group=group, band=band)
     else:
+        # The exact share would single someone out: only the side of the band is said, or nothing.
+        side = shown.parity or gender_service.parity_status(exact, policy)
         value_text = {gender_service.WITHIN: _("dentro de la franja"), gender_service.BELOW: _("por debajo de la franja"),
-                      gender_service.ABOVE: _("por encima de la franja")}[shown.parity]
+                      gender_service.ABOVE: _("por encima de la franja")}.get(side, _("sin datos suficientes"))
         missing = "" if met else (
             _("La proporción de mujeres entre %(group)s está por debajo de la franja de paridad (%(band)s).", group=group, band=band)
-            if shown.parity == gender_service.BELOW else
+            if side == gender_service.BELOW else
             _("La proporción de mujeres entre %(group)s está por encima de la franja de paridad (%(band)s).", group=group, band=band))
     value = {"women_share": round(exact, 1) if exact is not None else None, "declared": declared}
     return Result(kind, label, value, {"low": low, "high": high}, met, value_text, band, missing)
