@@ -1,4 +1,5 @@
 """Configuration read from the environment (a `.env` file is honoured)."""
+
 import os
 import pathlib
 from datetime import timedelta
@@ -13,9 +14,9 @@ def _database_url(url: str | None, default: str) -> str:
     """Normalise a database URL so PostgreSQL always goes through psycopg 3."""
     url = url or default
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

@@ -1,4 +1,5 @@
 """MigraCiudades Campus: the application factory."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template, request
@@ -28,9 +29,12 @@ def create_app(config_class: type = Config) -> Flask:
     register_request_hooks(app)
     register_commands(app)
     if app.config.get("APP_ENV") == "production" and not (
-            app.config.get("CREDENTIAL_KEY_FILE") or app.config.get("CREDENTIAL_SIGNING_KEY")):
-        app.logger.warning("No credential signing key configured (CREDENTIAL_KEY_FILE or CREDENTIAL_SIGNING_KEY): "
-                           "training certificates will not be issued until one is set.")
+        app.config.get("CREDENTIAL_KEY_FILE") or app.config.get("CREDENTIAL_SIGNING_KEY")
+    ):
+        app.logger.warning(
+            "No credential signing key configured (CREDENTIAL_KEY_FILE or CREDENTIAL_SIGNING_KEY): "
+            "training certificates will not be issued until one is set."
+        )
     return app
 
 
@@ -123,7 +127,9 @@ def register_template_helpers(app: Flask) -> None:
         value, format="#,##0" + ("." + "0" * digits if digits else "")
     )
     app.jinja_env.filters["percent"] = lambda value, digits=0: (
-        "—" if value is None else format_percent(value / 100, format="#,##0" + ("." + "0" * digits if digits else "") + " %")
+        "—"
+        if value is None
+        else format_percent(value / 100, format="#,##0" + ("." + "0" * digits if digits else "") + " %")
     )
 
     @app.context_processor

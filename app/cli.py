@@ -1,4 +1,5 @@
 """Command-line entry points, gathered from each area."""
+
 import os
 import subprocess
 import sys
@@ -20,16 +21,28 @@ def _pybabel(*args: str) -> None:
 @translate_cli.command("extract")
 def extract():
     """Extract messages from the code into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "--omit-header", "-o", "translations/messages.pot", ".")
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--omit-header",
+        "-o",
+        "translations/messages.pot",
+        ".",
+    )
 
 
 @translate_cli.command("update")
 def update():
     """Extract, then merge new messages into the en and pt catalogues."""
     extract.callback()
-    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching",
-             "--ignore-obsolete")
+    _pybabel(
+        "update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching", "--ignore-obsolete"
+    )
 
 
 @translate_cli.command("compile")

@@ -1,5 +1,6 @@
 """Rate-limit storage: Redis (shared by every worker and host) that falls back to this worker's memory,
 with a logged warning, while Redis cannot be reached, so sign-in never fails because Redis did."""
+
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,7 @@ class RedisWithMemoryFallback(Storage):
     STORAGE_SCHEME = ["fallback+redis", "fallback+rediss", "fallback+redis+unix"]
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
-        self.redis_uri = uri[len(PREFIX):]
+        self.redis_uri = uri[len(PREFIX) :]
         options.setdefault("socket_connect_timeout", 2)
         options.setdefault("socket_timeout", 2)
         self.primary = RedisStorage(self.redis_uri, **options)
@@ -41,9 +42,12 @@ class RedisWithMemoryFallback(Storage):
                 return getattr(self.primary, name)(*args, **kwargs)
             except Exception as error:  # noqa: BLE001 (any Redis failure: connection, timeout, protocol)
                 self.down_until = time.monotonic() + RETRY_AFTER_SECONDS
-                log.warning("Redis at %s unreachable (%s): rate limits kept in this worker's memory; "
-                            "retrying in %s s", self.redis_uri.split("@")[-1], error.__class__.__name__,
-                            RETRY_AFTER_SECONDS)
+                log.warning(
+                    "Redis at %s unreachable (%s): rate limits kept in this worker's memory; retrying in %s s",
+                    self.redis_uri.split("@")[-1],
+                    error.__class__.__name__,
+                    RETRY_AFTER_SECONDS,
+                )
         return getattr(self.memory, name)(*args, **kwargs)
 
     def incr(self, key: str, expiry: int, elastic_expiry: bool = False, amount: int = 1) -> int:

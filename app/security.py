@@ -1,5 +1,6 @@
 """What every request goes through: the secret key check, trusted proxies, input hygiene, security
 headers, and one log line per request with a request id."""
+
 from __future__ import annotations
 
 import logging
@@ -20,10 +21,14 @@ WEAK_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "test", "secret", "changeme", "chang
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET within the database's range
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-                      "microphone=(), payment=(), usb=(), interest-cohort=()")
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                           "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
 
 access_log = logging.getLogger("app.request")
 
@@ -125,8 +130,10 @@ def register_request_hooks(app: Flask) -> None:
         # NUL cannot be stored in PostgreSQL text and is never meaningful in a path, a form or a query.
         if "\x00" in request.path:
             abort(404)
-        if _contains_nul(request.args) or (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-                                           and _contains_nul(request.form)):
+        if _contains_nul(request.args) or (
+            request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+            and _contains_nul(request.form)
+        ):
             abort(400)
 
     @app.after_request
@@ -158,8 +165,14 @@ def register_request_hooks(app: Flask) -> None:
             identity = inspect(user).identity  # read without touching the database
             user_id = str(identity[0]) if identity else "?"
         status = g.get("response_status", 500 if error else "-")
-        access_log.info("%s %s %s %.1fms user=%s", request.method, request.path, status,
-                        (time.perf_counter() - started) * 1000, user_id)
+        access_log.info(
+            "%s %s %s %.1fms user=%s",
+            request.method,
+            request.path,
+            status,
+            (time.perf_counter() - started) * 1000,
+            user_id,
+        )
 
     @app.after_request
     def remember_status(response):

@@ -1,4 +1,5 @@
 """`flask seed-demo`: demo accounts for every role and believable partial progress."""
+
 from __future__ import annotations
 
 import random
@@ -30,16 +31,73 @@ DEMO_ACCOUNTS = [
 ]
 
 FIRST_NAMES = {
-    GENDER_WOMAN: ["Ana", "María José", "Florencia", "Natalia", "Romina", "Paula", "Silvia", "Gabriela",
-                   "Daniela", "Laura", "Mariela", "Cecilia", "Andrea", "Julieta", "Verónica", "Soledad"],
-    GENDER_MAN: ["Juan Pablo", "Diego", "Sebastián", "Gustavo", "Ricardo", "Federico", "Pablo", "Hernán",
-                 "Leandro", "Marcelo", "Nicolás", "Esteban", "Fernando", "Matías"],
+    GENDER_WOMAN: [
+        "Ana",
+        "María José",
+        "Florencia",
+        "Natalia",
+        "Romina",
+        "Paula",
+        "Silvia",
+        "Gabriela",
+        "Daniela",
+        "Laura",
+        "Mariela",
+        "Cecilia",
+        "Andrea",
+        "Julieta",
+        "Verónica",
+        "Soledad",
+    ],
+    GENDER_MAN: [
+        "Juan Pablo",
+        "Diego",
+        "Sebastián",
+        "Gustavo",
+        "Ricardo",
+        "Federico",
+        "Pablo",
+        "Hernán",
+        "Leandro",
+        "Marcelo",
+        "Nicolás",
+        "Esteban",
+        "Fernando",
+        "Matías",
+    ],
     GENDER_NONBINARY: ["Alex", "Sasha", "Noa", "Ariel"],
     GENDER_UNDISCLOSED: ["Camila", "Tomás", "Lucas", "Agustina", "Emilia"],
 }
-SURNAMES = ["Acosta", "Benítez", "Cabrera", "Díaz", "Escobar", "Ferreyra", "Giménez", "Herrera", "Ibáñez",
-            "Juárez", "Ledesma", "Molina", "Núñez", "Ortiz", "Paz", "Quiroga", "Romero", "Suárez", "Torres",
-            "Vega", "Villalba", "Zárate", "Aguirre", "Castro", "Ríos", "Mamani", "Quispe", "Chávez"]
+SURNAMES = [
+    "Acosta",
+    "Benítez",
+    "Cabrera",
+    "Díaz",
+    "Escobar",
+    "Ferreyra",
+    "Giménez",
+    "Herrera",
+    "Ibáñez",
+    "Juárez",
+    "Ledesma",
+    "Molina",
+    "Núñez",
+    "Ortiz",
+    "Paz",
+    "Quiroga",
+    "Romero",
+    "Suárez",
+    "Torres",
+    "Vega",
+    "Villalba",
+    "Zárate",
+    "Aguirre",
+    "Castro",
+    "Ríos",
+    "Mamani",
+    "Quispe",
+    "Chávez",
+]
 
 # Municipalities with demo officials: (key, officials, women's share, how far along on average).
 DEMO_MUNICIPALITIES = [
@@ -62,8 +120,7 @@ def _gender(rng: random.Random, women_share: float) -> str:
     return GENDER_NONBINARY if roll < 0.97 else GENDER_UNDISCLOSED
 
 
-def _simulate(user: User, modules: list, rng: random.Random, drive: float,
-              plan: tuple[int, int] | None = None) -> None:
+def _simulate(user: User, modules: list, rng: random.Random, drive: float, plan: tuple[int, int] | None = None) -> None:
     """Give a learner lessons done and quiz attempts, moving through the modules in order.
 
     With a plan (modules to finish, lessons of the next one) the outcome is fixed; otherwise `drive`
@@ -117,8 +174,11 @@ def seed_demo(seed: int) -> None:
     areas = {a.key: a for a in db.session.scalars(select(Area).where(Area.active).order_by(Area.position))}
     modules = []
     for module in db.session.scalars(select(Module).where(Module.active).order_by(Module.position)):
-        lessons = list(db.session.scalars(
-            select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position)))
+        lessons = list(
+            db.session.scalars(
+                select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position)
+            )
+        )
         modules.append((module, lessons, db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))))
     if not municipalities or not areas or not modules:
         raise click.ClickException("no content in the database: run `flask content sync` first")
@@ -126,15 +186,22 @@ def seed_demo(seed: int) -> None:
         issued, revoked = _demo_certificates()
         seed_stages(find_user_by_email(f"oim@{DEMO_DOMAIN}"), modules, rng)
         db.session.commit()
-        click.echo("demo data already present" + (f"; certificates issued: {issued}, revoked: {revoked}"
-                                                   if issued or revoked else ": nothing to do"))
+        click.echo(
+            "demo data already present"
+            + (f"; certificates issued: {issued}, revoked: {revoked}" if issued or revoked else ": nothing to do")
+        )
         return
 
     for local, name, role, mkey, akey, gender, _focal, done, extra in DEMO_ACCOUNTS:
         user = create_user(
-            name=name, email=f"{local}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=role,
-            municipality_id=municipalities[mkey].id if mkey else None, area_id=areas[akey].id if akey else None,
-            gender=gender, locale="es",
+            name=name,
+            email=f"{local}@{DEMO_DOMAIN}",
+            password=DEMO_PASSWORD,
+            role=role,
+            municipality_id=municipalities[mkey].id if mkey else None,
+            area_id=areas[akey].id if akey else None,
+            gender=gender,
+            locale="es",
         )
         if done or extra:
             _simulate(user, modules, rng, 1.0, plan=(done, extra))
@@ -147,9 +214,13 @@ def seed_demo(seed: int) -> None:
             gender = _gender(rng, women_share)
             name = f"{rng.choice(FIRST_NAMES[gender])} {rng.choice(SURNAMES)}"
             user = create_user(
-                name=name, email=f"{mkey}.{i + 1}@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
-                municipality_id=municipalities[mkey].id, area_id=area_list[(i * 5 + len(mkey)) % len(area_list)].id,
-                gender=gender, locale="es",
+                name=name,
+                email=f"{mkey}.{i + 1}@{DEMO_DOMAIN}",
+                password=DEMO_PASSWORD,
+                municipality_id=municipalities[mkey].id,
+                area_id=area_list[(i * 5 + len(mkey)) % len(area_list)].id,
+                gender=gender,
+                locale="es",
             )
             user.created_at = utcnow() - timedelta(days=rng.randint(30, 120))
             _simulate(user, modules, rng, min(1.0, max(0.05, rng.gauss(drive, 0.25))))
@@ -159,14 +230,17 @@ def seed_demo(seed: int) -> None:
     seed_municipal(rng, find_user_by_email(f"oim@{DEMO_DOMAIN}"), find_user_by_email(f"coordinacion@{DEMO_DOMAIN}"))
     seed_stages(find_user_by_email(f"oim@{DEMO_DOMAIN}"), modules, rng)
     db.session.commit()
-    click.echo(f"demo data created: {len(DEMO_ACCOUNTS)} named accounts and {count} officials, "
-               f"{issued} training certificates ({revoked} revoked) (password for all: {DEMO_PASSWORD})")
+    click.echo(
+        f"demo data created: {len(DEMO_ACCOUNTS)} named accounts and {count} officials, "
+        f"{issued} training certificates ({revoked} revoked) (password for all: {DEMO_PASSWORD})"
+    )
 
 
 # The demo's revoked certificate: whose, and why (a believable reason, in the source language).
 REVOKED_DEMO_EMAIL = f"rosario.4@{DEMO_DOMAIN}"
-REVOKED_DEMO_REASON = ("Emitido a una cuenta compartida por dos personas; cada una debe completar la "
-                       "capacitación con su propia cuenta.")
+REVOKED_DEMO_REASON = (
+    "Emitido a una cuenta compartida por dos personas; cada una debe completar la capacitación con su propia cuenta."
+)
 
 
 def _demo_certificates() -> tuple[int, int]:
@@ -185,9 +259,12 @@ def _demo_certificates() -> tuple[int, int]:
     target = certificate_service.training_certificate_of(holder.id) if holder else None
     if target is None:  # the chosen official did not finish: revoke the first other demo certificate
         target = db.session.scalar(
-            select(Certificate).join(User, User.id == Certificate.holder_id)
+            select(Certificate)
+            .join(User, User.id == Certificate.holder_id)
             .where(User.email != f"referente@{DEMO_DOMAIN}", Certificate.superseded_by_id.is_(None))
-            .order_by(Certificate.id).limit(1))
+            .order_by(Certificate.id)
+            .limit(1)
+        )
     if target is None:
         return issued, 0
     certificate_service.revoke(officer, target, REVOKED_DEMO_REASON)
@@ -201,14 +278,32 @@ def _demo_certificates() -> tuple[int, int]:
 # records exist (so the next stage shows as in progress or eligible).
 STAGE_DEMO = [
     # Certified for the current cycle: every stage met and awarded (3 women, 3 men certified).
-    ("neuquen", "Mariana Quintana", GENDER_WOMAN, ["man", "woman", "man", "woman", "man"],
-     ["salud", "educacion", "desarrollo-social", "empleo", "genero"], "certified"),
+    (
+        "neuquen",
+        "Mariana Quintana",
+        GENDER_WOMAN,
+        ["man", "woman", "man", "woman", "man"],
+        ["salud", "educacion", "desarrollo-social", "empleo", "genero"],
+        "certified",
+    ),
     # Adhesion awarded; training fails only on the parity band: women are 5 of 15 certified (33 %).
-    ("san-carlos-de-bariloche", "Esteban Paz", GENDER_MAN, ["woman"] * 5 + ["man"] * 9,
-     ["salud", "educacion", "empleo", "cultura", "vivienda", "desarrollo-social", "planificacion"], "parity"),
+    (
+        "san-carlos-de-bariloche",
+        "Esteban Paz",
+        GENDER_MAN,
+        ["woman"] * 5 + ["man"] * 9,
+        ["salud", "educacion", "empleo", "cultura", "vivienda", "desarrollo-social", "planificacion"],
+        "parity",
+    ),
     # Adhesion, training and diagnostic awarded; the workshop is recorded and eligible for IOM's award.
-    ("santa-fe", "Gabriela Núñez", GENDER_WOMAN, ["woman", "man", "woman", "man", "nonbinary"],
-     ["salud", "educacion", "empleo", "desarrollo-social", "genero"], "workshop"),
+    (
+        "santa-fe",
+        "Gabriela Núñez",
+        GENDER_WOMAN,
+        ["woman", "man", "woman", "man", "nonbinary"],
+        ["salud", "educacion", "empleo", "desarrollo-social", "genero"],
+        "workshop",
+    ),
     # Adhesion awarded; training under way (three officials certified so far).
     ("quilmes", "Silvia Ortiz", GENDER_WOMAN, ["man", "woman"], ["salud", "educacion"], "training"),
     # The application is with IOM for review: nothing awarded yet.
@@ -238,8 +333,9 @@ def _get_cycle(iom: User, year: int):
 
     cycle = db.session.scalar(select(Cycle).where(Cycle.year == year))
     if cycle is None:
-        cycle = cycle_service.create_cycle(iom, year=year, name=f"MigraCiudades {year}", starts_on=date(year, 1, 1),
-                                           ends_on=date(year, 12, 31))
+        cycle = cycle_service.create_cycle(
+            iom, year=year, name=f"MigraCiudades {year}", starts_on=date(year, 1, 1), ends_on=date(year, 12, 31)
+        )
     return cycle
 
 
@@ -271,12 +367,21 @@ def _demo_cycle_records(iom: User, mc, focal: User, areas: dict, upto: str, rng:
     from app.services import workplan as plan_service
     from app.services import workshops as workshop_service
 
-    application_service.save_profile(focal, mc, application_service.ProfileData(
-        population=rng.randint(60_000, 700_000), migrant_population=rng.randint(3_000, 40_000),
-        main_origins="Bolivia, Paraguay, Chile, Venezuela", has_migration_office=True,
-        migration_office_details="Mesa de atención a personas migrantes en la Dirección de Derechos Humanos.",
-        measures={"salud": "Protocolo de atención sin requisito de documento en los centros de salud municipales."},
-        contact_name=focal.name, contact_email=focal.email, contact_phone="+54 11 5555-0100"))
+    application_service.save_profile(
+        focal,
+        mc,
+        application_service.ProfileData(
+            population=rng.randint(60_000, 700_000),
+            migrant_population=rng.randint(3_000, 40_000),
+            main_origins="Bolivia, Paraguay, Chile, Venezuela",
+            has_migration_office=True,
+            migration_office_details="Mesa de atención a personas migrantes en la Dirección de Derechos Humanos.",
+            measures={"salud": "Protocolo de atención sin requisito de documento en los centros de salud municipales."},
+            contact_name=focal.name,
+            contact_email=focal.email,
+            contact_phone="+54 11 5555-0100",
+        ),
+    )
     application_service.store_letter(focal, mc, "carta-de-intencion.pdf", _demo_pdf())
     application_service.submit(focal, mc)
     if upto == "application":
@@ -284,27 +389,49 @@ def _demo_cycle_records(iom: User, mc, focal: User, areas: dict, upto: str, rng:
     application_service.decide(iom, mc, True, "")
     if upto in ("training", "parity"):
         return
-    indicators = db.session.scalars(select(DiagnosticIndicator).where(DiagnosticIndicator.active)
-                                    .order_by(DiagnosticIndicator.dimension_id, DiagnosticIndicator.position)).all()
-    diagnostic_service.save_answers(focal, mc, [
-        diagnostic_service.AnswerInput(i.id, (i.dimension_id + n) % 3, "Según las normas y registros municipales.", "")
-        for n, i in enumerate(indicators)])
+    indicators = db.session.scalars(
+        select(DiagnosticIndicator)
+        .where(DiagnosticIndicator.active)
+        .order_by(DiagnosticIndicator.dimension_id, DiagnosticIndicator.position)
+    ).all()
+    diagnostic_service.save_answers(
+        focal,
+        mc,
+        [
+            diagnostic_service.AnswerInput(
+                i.id, (i.dimension_id + n) % 3, "Según las normas y registros municipales.", ""
+            )
+            for n, i in enumerate(indicators)
+        ],
+    )
     diagnostic_service.submit(focal, mc)
     diagnostic_service.decide(iom, mc, True, "")
     held_on = date(mc.cycle.year, 6, 18)
     officials = db.session.scalars(select(User).where(User.municipality_id == mc.municipality_id)).all()
-    guests = [workshop_service.Guest(name, organisation, areas[area].id, gender) for name, organisation, area, gender in (
-        ("Claudia Romero", "Hospital municipal", "salud", GENDER_WOMAN),
-        ("Jorge Benítez", "Escuela N.º 12", "educacion", GENDER_MAN),
-        ("Patricia Suárez", "Secretaría de Desarrollo Social", "desarrollo-social", GENDER_WOMAN),
-        ("Hugo Ledesma", "Oficina de Empleo", "empleo", GENDER_MAN),
-    )]
-    workshop_service.save(focal, mc, workshop_service.WorkshopData(
-        held_on=held_on, modality="in_person", place="Salón del Concejo Deliberante", facilitators="OIM",
-        area_ids=[areas[k].id for k in ("salud", "educacion", "desarrollo-social", "empleo")],
-        good_practices="Mesa de atención migrante con turnos en cuatro idiomas.",
-        potential_areas="Registro de la nacionalidad en los servicios sociales.",
-        official_ids=[o.id for o in officials], guests=guests))
+    guests = [
+        workshop_service.Guest(name, organisation, areas[area].id, gender)
+        for name, organisation, area, gender in (
+            ("Claudia Romero", "Hospital municipal", "salud", GENDER_WOMAN),
+            ("Jorge Benítez", "Escuela N.º 12", "educacion", GENDER_MAN),
+            ("Patricia Suárez", "Secretaría de Desarrollo Social", "desarrollo-social", GENDER_WOMAN),
+            ("Hugo Ledesma", "Oficina de Empleo", "empleo", GENDER_MAN),
+        )
+    ]
+    workshop_service.save(
+        focal,
+        mc,
+        workshop_service.WorkshopData(
+            held_on=held_on,
+            modality="in_person",
+            place="Salón del Concejo Deliberante",
+            facilitators="OIM",
+            area_ids=[areas[k].id for k in ("salud", "educacion", "desarrollo-social", "empleo")],
+            good_practices="Mesa de atención migrante con turnos en cuatro idiomas.",
+            potential_areas="Registro de la nacionalidad en los servicios sociales.",
+            official_ids=[o.id for o in officials],
+            guests=guests,
+        ),
+    )
     if upto == "workshop":
         return
     view = diagnostic_service.view(mc)
@@ -312,9 +439,19 @@ def _demo_cycle_records(iom: User, mc, focal: User, areas: dict, upto: str, rng:
     others = [d.dimension for d in view.dimensions if d.dimension.id != lowest.id][:2]
     for dimension in [lowest, *others]:
         priority = plan_service.add_priority(focal, mc, dimension.id, "Fortalecer: " + dimension.title["es"][:180], "")
-        plan_service.add_action(focal, mc, priority, plan_service.ActionData(
-            "Mesa de trabajo con las áreas involucradas y protocolo escrito.", areas["desarrollo-social"].id,
-            date(mc.cycle.year, 7, 1), date(mc.cycle.year, 11, 30), "Protocolo aprobado por decreto", "1 protocolo"))
+        plan_service.add_action(
+            focal,
+            mc,
+            priority,
+            plan_service.ActionData(
+                "Mesa de trabajo con las áreas involucradas y protocolo escrito.",
+                areas["desarrollo-social"].id,
+                date(mc.cycle.year, 7, 1),
+                date(mc.cycle.year, 11, 30),
+                "Protocolo aprobado por decreto",
+                "1 protocolo",
+            ),
+        )
     plan_service.submit(focal, mc)
     plan_service.decide(iom, mc, True, "")
 
@@ -338,16 +475,29 @@ def seed_stages(iom: User, modules: list, rng: random.Random) -> None:
     trained_on = utcnow() - timedelta(days=60)
     for key, focal_name, focal_gender, genders, area_keys, upto in STAGE_DEMO:
         municipality = municipalities[key]
-        focal = create_user(name=focal_name, email=f"{key}.referente@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
-                            municipality_id=municipality.id, area_id=areas["intendencia"].id, gender=focal_gender,
-                            locale="es")
+        focal = create_user(
+            name=focal_name,
+            email=f"{key}.referente@{DEMO_DOMAIN}",
+            password=DEMO_PASSWORD,
+            municipality_id=municipality.id,
+            area_id=areas["intendencia"].id,
+            gender=focal_gender,
+            locale="es",
+        )
         people = []
         for i, gender in enumerate(genders):
             first = FIRST_NAMES[gender][i % len(FIRST_NAMES[gender])]
-            people.append(create_user(
-                name=f"{first} {SURNAMES[(i * 7 + len(key)) % len(SURNAMES)]}", email=f"{key}.{i + 1}@{DEMO_DOMAIN}",
-                password=DEMO_PASSWORD, municipality_id=municipality.id,
-                area_id=areas[area_keys[i % len(area_keys)]].id, gender=gender, locale="es"))
+            people.append(
+                create_user(
+                    name=f"{first} {SURNAMES[(i * 7 + len(key)) % len(SURNAMES)]}",
+                    email=f"{key}.{i + 1}@{DEMO_DOMAIN}",
+                    password=DEMO_PASSWORD,
+                    municipality_id=municipality.id,
+                    area_id=areas[area_keys[i % len(area_keys)]].id,
+                    gender=gender,
+                    locale="es",
+                )
+            )
         db.session.flush()
         if upto != "application":
             for person in [focal, *people]:
@@ -356,21 +506,40 @@ def seed_stages(iom: User, modules: list, rng: random.Random) -> None:
         cycle_service.designate(iom, mc, cycle_service.FOCAL, focal)
         _demo_cycle_records(iom, mc, focal, areas, upto, rng)
         db.session.flush()
-        awards = {"certified": STAGE_DEMO_KEYS, "parity": STAGE_DEMO_KEYS[:1], "workshop": STAGE_DEMO_KEYS[:3],
-                  "training": STAGE_DEMO_KEYS[:1], "application": ()}[upto]
+        awards = {
+            "certified": STAGE_DEMO_KEYS,
+            "parity": STAGE_DEMO_KEYS[:1],
+            "workshop": STAGE_DEMO_KEYS[:3],
+            "training": STAGE_DEMO_KEYS[:1],
+            "application": (),
+        }[upto]
         for stage_key in awards:
             stage_awards.award(iom, mc, stage_key)
         if key == "neuquen":
             # The previous cycle, for the history: adhesion awarded, then training by override, later revoked.
             old = cycle_service.admit(iom, previous, municipality)
             cycle_service.designate(iom, old, cycle_service.FOCAL, focal)
-            stage_awards.award(iom, old, "adhesion", acknowledged=["application_accepted", "letter_of_intent"],
-                               justification="La solicitud y la carta se recibieron en papel en la oficina de la OIM.")
+            stage_awards.award(
+                iom,
+                old,
+                "adhesion",
+                acknowledged=["application_accepted", "letter_of_intent"],
+                justification="La solicitud y la carta se recibieron en papel en la oficina de la OIM.",
+            )
             status = stage_awards.engine.evaluate(old).status_of("capacitacion")
-            stage_awards.award(iom, old, "capacitacion", acknowledged=[r.kind for r in status.unmet],
-                               justification="El curso presencial de 2025 se reconoció como equivalente a los módulos.")
-            stage_awards.revoke(iom, old, "capacitacion", "La equivalencia del curso presencial no fue aprobada por la "
-                                                         "dirección del programa.")
+            stage_awards.award(
+                iom,
+                old,
+                "capacitacion",
+                acknowledged=[r.kind for r in status.unmet],
+                justification="El curso presencial de 2025 se reconoció como equivalente a los módulos.",
+            )
+            stage_awards.revoke(
+                iom,
+                old,
+                "capacitacion",
+                "La equivalencia del curso presencial no fue aprobada por la dirección del programa.",
+            )
     db.session.flush()
     certified = db.session.scalar(select(func.count(StageAward.id)).where(StageAward.state == "awarded"))
     click.echo(f"certification stages: {len(STAGE_DEMO)} municipalities in {current.name}, {certified} stages awarded")

@@ -6,6 +6,7 @@ plan, Rosario waiting for its diagnostic to be validated, Salta answering the di
 application under review, Posadas' application returned with comments, and La Matanza admitted but not
 started.
 """
+
 from __future__ import annotations
 
 import random
@@ -54,11 +55,21 @@ def _pdf() -> bytes:
 
 def _apply(mc, focal: User, key: str, submit: bool) -> None:
     population, migrants, origins, office = PROFILE[key]
-    application_service.save_profile(focal, mc, application_service.ProfileData(
-        population=population, migrant_population=migrants, main_origins=origins, has_migration_office=office,
-        migration_office_details="Oficina municipal de atención a personas migrantes" if office else "",
-        measures=MEASURES, contact_name=focal.name, contact_email=focal.email, contact_phone="",
-    ))
+    application_service.save_profile(
+        focal,
+        mc,
+        application_service.ProfileData(
+            population=population,
+            migrant_population=migrants,
+            main_origins=origins,
+            has_migration_office=office,
+            migration_office_details="Oficina municipal de atención a personas migrantes" if office else "",
+            measures=MEASURES,
+            contact_name=focal.name,
+            contact_email=focal.email,
+            contact_phone="",
+        ),
+    )
     application_service.store_letter(focal, mc, "carta-de-intencion.pdf", _pdf())
     if submit:
         application_service.submit(focal, mc)
@@ -66,14 +77,22 @@ def _apply(mc, focal: User, key: str, submit: bool) -> None:
 
 def _answer(mc, focal: User, rng: random.Random, share: float, lean: float) -> None:
     """Answer a share of the indicators; `lean` (0..1) moves the levels up."""
-    indicators = list(db.session.scalars(select(DiagnosticIndicator).where(DiagnosticIndicator.active)
-                                         .order_by(DiagnosticIndicator.dimension_id, DiagnosticIndicator.position)))
+    indicators = list(
+        db.session.scalars(
+            select(DiagnosticIndicator)
+            .where(DiagnosticIndicator.active)
+            .order_by(DiagnosticIndicator.dimension_id, DiagnosticIndicator.position)
+        )
+    )
     inputs = []
     for indicator in indicators[: round(len(indicators) * share)]:
         roll = rng.random() + lean - 0.5
         level = 2 if roll > 0.66 else 1 if roll > 0.3 else 0
-        note = {0: "No existe todavía.", 1: "Existe en parte, sin norma que lo sostenga.",
-                2: "Vigente: ordenanza y registro de actuaciones."}[level]
+        note = {
+            0: "No existe todavía.",
+            1: "Existe en parte, sin norma que lo sostenga.",
+            2: "Vigente: ordenanza y registro de actuaciones.",
+        }[level]
         inputs.append(diagnostic_service.AnswerInput(indicator.id, level, note, ""))
     diagnostic_service.save_answers(focal, mc, inputs)
 
@@ -85,38 +104,98 @@ def _workshop(mc, focal: User, officials: list[User], areas: dict, held_on: date
         workshop_service.Guest("Marta Silva", "OIM Argentina", None, "woman"),
     ]
     attendees = officials[:7]
-    workshop_service.save(focal, mc, workshop_service.WorkshopData(
-        held_on=held_on, modality="in_person", place="Salón del Concejo Deliberante",
-        facilitators="Punto focal del municipio y equipo de la OIM",
-        area_ids=sorted({u.area_id for u in attendees if u.area_id})[:6],
-        good_practices="Mesa de atención para personas migrantes en la terminal de ómnibus; mediadoras interculturales en salud.",
-        potential_areas="Registros administrativos sin la variable de nacionalidad; poca información traducida.",
-        official_ids=[u.id for u in attendees], guests=guests,
-    ))
+    workshop_service.save(
+        focal,
+        mc,
+        workshop_service.WorkshopData(
+            held_on=held_on,
+            modality="in_person",
+            place="Salón del Concejo Deliberante",
+            facilitators="Punto focal del municipio y equipo de la OIM",
+            area_ids=sorted({u.area_id for u in attendees if u.area_id})[:6],
+            good_practices="Mesa de atención para personas migrantes en la terminal de ómnibus; mediadoras interculturales en salud.",
+            potential_areas="Registros administrativos sin la variable de nacionalidad; poca información traducida.",
+            official_ids=[u.id for u in attendees],
+            guests=guests,
+        ),
+    )
 
 
 def _plan(mc, focal: User, iom: User, areas: dict, approve: bool, today: date) -> None:
     view = diagnostic_service.view(mc)
     lowest = view.lowest(2)
     specs = [
-        (lowest[0].dimension.id, "Protocolo de atención a personas migrantes en los servicios municipales",
-         [("Redactar el protocolo con las áreas de salud, educación y desarrollo social", "desarrollo-social", -40, 20,
-           "Protocolo aprobado por decreto", "1 protocolo", ACTION_IN_PROGRESS),
-          ("Capacitar a las personas que atienden en las ventanillas", "atencion-ciudadana", -10, 60,
-           "Personas capacitadas", "60 personas", ACTION_IN_PROGRESS)]),
-        (lowest[-1].dimension.id, "Información accesible y traducida sobre trámites y derechos",
-         [("Publicar una guía de trámites en español, portugués y creole", "comunicacion", -60, -5,
-           "Guía publicada y distribuida", "3 idiomas", ACTION_IN_PROGRESS)]),
-        (view.dimensions[-1].dimension.id, "Derivación segura de mujeres migrantes en situación de violencia",
-         [("Acordar una hoja de ruta con el área de géneros y la Línea 144", "genero", -90, -30,
-           "Hoja de ruta vigente", "1 hoja de ruta", ACTION_DONE)]),
+        (
+            lowest[0].dimension.id,
+            "Protocolo de atención a personas migrantes en los servicios municipales",
+            [
+                (
+                    "Redactar el protocolo con las áreas de salud, educación y desarrollo social",
+                    "desarrollo-social",
+                    -40,
+                    20,
+                    "Protocolo aprobado por decreto",
+                    "1 protocolo",
+                    ACTION_IN_PROGRESS,
+                ),
+                (
+                    "Capacitar a las personas que atienden en las ventanillas",
+                    "atencion-ciudadana",
+                    -10,
+                    60,
+                    "Personas capacitadas",
+                    "60 personas",
+                    ACTION_IN_PROGRESS,
+                ),
+            ],
+        ),
+        (
+            lowest[-1].dimension.id,
+            "Información accesible y traducida sobre trámites y derechos",
+            [
+                (
+                    "Publicar una guía de trámites en español, portugués y creole",
+                    "comunicacion",
+                    -60,
+                    -5,
+                    "Guía publicada y distribuida",
+                    "3 idiomas",
+                    ACTION_IN_PROGRESS,
+                )
+            ],
+        ),
+        (
+            view.dimensions[-1].dimension.id,
+            "Derivación segura de mujeres migrantes en situación de violencia",
+            [
+                (
+                    "Acordar una hoja de ruta con el área de géneros y la Línea 144",
+                    "genero",
+                    -90,
+                    -30,
+                    "Hoja de ruta vigente",
+                    "1 hoja de ruta",
+                    ACTION_DONE,
+                )
+            ],
+        ),
     ]
     for dimension_id, title, actions in specs:
         priority = plan_service.add_priority(focal, mc, dimension_id, title, "Surge del diagnóstico y del taller.")
         for text, area_key, start, due, indicator, target, state in actions:
-            action = plan_service.add_action(focal, mc, priority, plan_service.ActionData(
-                text, areas[area_key].id if area_key in areas else None, today + timedelta(days=start),
-                today + timedelta(days=due), indicator, target))
+            action = plan_service.add_action(
+                focal,
+                mc,
+                priority,
+                plan_service.ActionData(
+                    text,
+                    areas[area_key].id if area_key in areas else None,
+                    today + timedelta(days=start),
+                    today + timedelta(days=due),
+                    indicator,
+                    target,
+                ),
+            )
             action.state = state
     plan_service.submit(focal, mc)
     if approve:
@@ -134,10 +213,20 @@ def seed_municipal(rng: random.Random, iom: User, coordinator: User) -> None:
     if diagnostic_service.definition()[0] is None:
         return  # no diagnostic in content/: nothing municipal to show
 
-    last = cycle_service.create_cycle(iom, year=today.year - 1, name=f"MigraCiudades {today.year - 1}",
-                                      starts_on=date(today.year - 1, 1, 1), ends_on=date(today.year - 1, 12, 31))
-    current = cycle_service.create_cycle(iom, year=today.year, name=f"MigraCiudades {today.year}",
-                                         starts_on=date(today.year, 1, 1), ends_on=date(today.year, 12, 31))
+    last = cycle_service.create_cycle(
+        iom,
+        year=today.year - 1,
+        name=f"MigraCiudades {today.year - 1}",
+        starts_on=date(today.year - 1, 1, 1),
+        ends_on=date(today.year - 1, 12, 31),
+    )
+    current = cycle_service.create_cycle(
+        iom,
+        year=today.year,
+        name=f"MigraCiudades {today.year}",
+        starts_on=date(today.year, 1, 1),
+        ends_on=date(today.year, 12, 31),
+    )
     focal_of = {}
     for key in ("cordoba", "rosario", "salta", "mendoza", "posadas"):
         people = officials.get(places[key].id, [])
@@ -146,20 +235,39 @@ def seed_municipal(rng: random.Random, iom: User, coordinator: User) -> None:
         mc = cycle_service.admit(iom, current, places[key])
         cycle_service.designate(iom, mc, cycle_service.FOCAL, focal_of[key])
         substitute = next(u for u in people if u.id != focal_of[key].id)
-        cycle_service.designate(coordinator if key in ("cordoba", "rosario", "salta") else iom, mc,
-                                cycle_service.SUBSTITUTE, substitute)
+        cycle_service.designate(
+            coordinator if key in ("cordoba", "rosario", "salta") else iom, mc, cycle_service.SUBSTITUTE, substitute
+        )
     if "la-matanza" in places:
         cycle_service.admit(iom, current, places["la-matanza"])
 
     # Last year: Córdoba's whole cycle (its records stay as history).
     cordoba_old = cycle_service.admit(iom, last, places["cordoba"])
     cordoba_old.focal_point_id = focal_of["cordoba"].id
-    _run_full_cycle(cordoba_old, focal_of["cordoba"], iom, rng, officials[places["cordoba"].id], areas,
-                    lean=0.25, held_on=date(today.year - 1, 9, 18), today=date(today.year - 1, 10, 1))
+    _run_full_cycle(
+        cordoba_old,
+        focal_of["cordoba"],
+        iom,
+        rng,
+        officials[places["cordoba"].id],
+        areas,
+        lean=0.25,
+        held_on=date(today.year - 1, 9, 18),
+        today=date(today.year - 1, 10, 1),
+    )
 
     mcs = {mc.municipality.key: mc for mc in cycle_service.admitted(current.id, None)}
-    _run_full_cycle(mcs["cordoba"], focal_of["cordoba"], iom, rng, officials[places["cordoba"].id], areas,
-                    lean=0.55, held_on=min(today, date(today.year, 8, 21)), today=today)
+    _run_full_cycle(
+        mcs["cordoba"],
+        focal_of["cordoba"],
+        iom,
+        rng,
+        officials[places["cordoba"].id],
+        areas,
+        lean=0.55,
+        held_on=min(today, date(today.year, 8, 21)),
+        today=today,
+    )
     # Rosario: application accepted, diagnostic submitted and waiting for IOM.
     _apply(mcs["rosario"], focal_of["rosario"], "rosario", submit=True)
     application_service.decide(iom, mcs["rosario"], True, "")
@@ -173,8 +281,9 @@ def seed_municipal(rng: random.Random, iom: User, coordinator: User) -> None:
     _apply(mcs["mendoza"], focal_of["mendoza"], "mendoza", submit=True)
     # Posadas: application returned with comments.
     _apply(mcs["posadas"], focal_of["posadas"], "posadas", submit=True)
-    application_service.decide(iom, mcs["posadas"], False,
-                               "La carta de intención no tiene la firma del intendente: súbala firmada, por favor.")
+    application_service.decide(
+        iom, mcs["posadas"], False, "La carta de intención no tiene la firma del intendente: súbala firmada, por favor."
+    )
     db.session.flush()
 
 

@@ -12,6 +12,7 @@ Several filter settings over the same people are attacked together: `layers` spl
 disjoint groups of people (e.g. registered before / after a month boundary) and each published table
 is the sum of some of those layers, so differences between settings are part of the equations.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -73,8 +74,9 @@ def _vectors(total: int, cap: int):
                 yield (w, m, t - w - m)
 
 
-def feasible_values(tables: list[Published], n_layers: int = 1, *, low=40.0, high=60.0, step=5, min_group=5,
-                    cap: int = 60) -> dict:
+def feasible_values(
+    tables: list[Published], n_layers: int = 1, *, low=40.0, high=60.0, step=5, min_group=5, cap: int = 60
+) -> dict:
     """(table index, row, category or 'total') -> set of values the published figures allow."""
     rows = sorted({r for t in tables for r in t.cells}, key=str)
 
@@ -93,14 +95,20 @@ def feasible_values(tables: list[Published], n_layers: int = 1, *, low=40.0, hig
                     continue
                 unknown = [k for k in t.layers if per_layer_totals[k] is None]
                 if len(unknown) == 1:
-                    per_layer_totals[unknown[0]] = t.totals[row] - sum(per_layer_totals[k] for k in t.layers
-                                                                        if k != unknown[0])
+                    per_layer_totals[unknown[0]] = t.totals[row] - sum(
+                        per_layer_totals[k] for k in t.layers if k != unknown[0]
+                    )
                     changed = True
         per_layer = []
         for k in range(n_layers):  # tables over this one layer prune its vectors before combining layers
             own = [t for t in tables if t.layers == (k,) and row in t.cells]
-            per_layer.append([v for v in _vectors(per_layer_totals[k], cap)
-                              if all(_fits(t, row, v, low, high, step, min_group) for t in own)])
+            per_layer.append(
+                [
+                    v
+                    for v in _vectors(per_layer_totals[k], cap)
+                    if all(_fits(t, row, v, low, high, step, min_group) for t in own)
+                ]
+            )
         options = []
         for combo in itertools.product(*per_layer):
             ok = True

@@ -12,6 +12,7 @@ A matrix maps each endpoint (and method) to the status each kind of viewer must 
 test); `check_matrix(app, clients, EXPECTED, values)` requests every rule as every viewer, filling URL
 arguments from `values` (by argument name), and returns the mismatches as readable lines.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -35,8 +36,11 @@ def url_rules(app: Flask) -> list[tuple[str, str, str]]:
 
 def missing_entries(app: Flask, expected: Mapping[tuple[str, str], Mapping[str, int]]) -> list[str]:
     """Every 'METHOD rule (endpoint)' that has no entry in the expected matrix."""
-    return [f"{method} {rule} ({endpoint})" for endpoint, method, rule in url_rules(app)
-            if (endpoint, method) not in expected]
+    return [
+        f"{method} {rule} ({endpoint})"
+        for endpoint, method, rule in url_rules(app)
+        if (endpoint, method) not in expected
+    ]
 
 
 def build_url(app: Flask, rule: str, values: Mapping[str, object]) -> str:
@@ -49,8 +53,13 @@ def build_url(app: Flask, rule: str, values: Mapping[str, object]) -> str:
     raise LookupError(rule)
 
 
-def check_matrix(app: Flask, clients: Mapping[str, object], expected: Mapping[tuple[str, str], Mapping[str, int]],
-                 values: Mapping[str, object], data_for: Callable[[str, str], dict] | None = None) -> list[str]:
+def check_matrix(
+    app: Flask,
+    clients: Mapping[str, object],
+    expected: Mapping[tuple[str, str], Mapping[str, int]],
+    values: Mapping[str, object],
+    data_for: Callable[[str, str], dict] | None = None,
+) -> list[str]:
     """Request every rule as every viewer in `clients` (test clients already signed in) and return one
     line per status that differs from the matrix. `data_for(endpoint, method)` gives a POST body."""
     problems = []

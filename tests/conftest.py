@@ -4,6 +4,7 @@ Client tests never hold an application context across requests (Flask would reus
 `g`, hence the logged-in user, between requests); they use `in_app` for setup and checks.
 Service tests use `session`, which holds one context for the whole test.
 """
+
 from __future__ import annotations
 
 import email
@@ -115,6 +116,7 @@ def make_app(app):
     def make(**overrides):
         made.append(create_app(type("OverrideConfig", (FixtureConfig,), overrides)))
         return made[-1]
+
     yield make
     for other in made:
         _dispose(other)
@@ -138,12 +140,14 @@ def _clean_tables(app):
 @pytest.fixture
 def in_app(app):
     """Run a function inside a short application context and return its result."""
+
     def run(fn, *args, **kwargs):
         with app.app_context():
             db.session().expire_on_commit = False  # returned objects stay readable after the context
             result = fn(*args, **kwargs)
             db.session.commit()
             return result
+
     return run
 
 
@@ -171,23 +175,39 @@ def make_user(app, content):
     """Factory: create an account (committed) and return its id, email and password."""
     counter = {"n": 0}
 
-    def make(role="official", municipality="cordoba", area="salud", gender="woman", is_focal_point=False,
-             substitute=False, **kwargs):
+    def make(
+        role="official",
+        municipality="cordoba",
+        area="salud",
+        gender="woman",
+        is_focal_point=False,
+        substitute=False,
+        **kwargs,
+    ):
         counter["n"] += 1
         with app.app_context():
-            m = db.session.scalar(select(Municipality).where(Municipality.key == municipality)) if municipality else None
+            m = (
+                db.session.scalar(select(Municipality).where(Municipality.key == municipality))
+                if municipality
+                else None
+            )
             a = db.session.scalar(select(Area).where(Area.key == area)) if area else None
             user = create_user(
                 name=kwargs.pop("name", f"Persona {counter['n']}"),
                 email=kwargs.pop("email", f"persona{counter['n']}@example.org"),
-                password=PASSWORD, role=role, municipality_id=m.id if m else None,
-                area_id=a.id if a else None, gender=gender, **kwargs,
+                password=PASSWORD,
+                role=role,
+                municipality_id=m.id if m else None,
+                area_id=a.id if a else None,
+                gender=gender,
+                **kwargs,
             )
             if is_focal_point or substitute:
                 mc = current_municipal_cycle(m)
                 designate(fixture_officer(), mc, SUBSTITUTE if substitute else FOCAL, user)
             db.session.commit()
             return SimpleNamespace(id=user.id, email=user.email, password=PASSWORD)
+
     return make
 
 
@@ -197,8 +217,13 @@ def fixture_officer():
 
     officer = db.session.scalar(select(User).where(User.email == "oim.fixtures@example.org"))
     if officer is None:
-        officer = create_user(name="OIM (fixtures)", email="oim.fixtures@example.org", password=PASSWORD,
-                              role="iom_officer", gender="undisclosed")
+        officer = create_user(
+            name="OIM (fixtures)",
+            email="oim.fixtures@example.org",
+            password=PASSWORD,
+            role="iom_officer",
+            gender="undisclosed",
+        )
     return officer
 
 
@@ -222,16 +247,20 @@ def client(app):
 @pytest.fixture
 def login(client):
     """Log the test client in as a user made by make_user."""
+
     def do(user):
         response = client.post("/auth/login", data={"email": user.email, "password": user.password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return user
+
     return do
 
 
 def csrf_token_from(html: str) -> str:
     """The CSRF token embedded in a rendered form."""
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, "no csrf token in page"
     return match.group(1)
 

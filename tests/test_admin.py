@@ -20,8 +20,10 @@ def test_iom_officer_changes_a_role_and_it_is_audited(client, login, make_user, 
     iom = login(make_user(role="iom_officer", municipality=None, email="iom@example.org"))
     person = make_user()
     ids = _ids(in_app)
-    response = client.post(f"/admin/users/{person.id}", data={
-        "action": "profile", "profile-role": "coordinator", "profile-municipality": "0", "profile-area": "0"})
+    response = client.post(
+        f"/admin/users/{person.id}",
+        data={"action": "profile", "profile-role": "coordinator", "profile-municipality": "0", "profile-area": "0"},
+    )
     assert response.status_code == 302
     user = in_app(lambda: db.session.get(User, person.id))
     assert user.role == "coordinator" and user.municipality_id is None
@@ -29,8 +31,11 @@ def test_iom_officer_changes_a_role_and_it_is_audited(client, login, make_user, 
     assert event.actor_id == iom.id and event.target_user_id == person.id
     assert event.details["role"] == ["official", "coordinator"]
     # an official needs a municipality
-    response = client.post(f"/admin/users/{person.id}", data={
-        "action": "profile", "profile-role": "official", "profile-municipality": "0", "profile-area": "0"}, follow_redirects=True)
+    response = client.post(
+        f"/admin/users/{person.id}",
+        data={"action": "profile", "profile-role": "official", "profile-municipality": "0", "profile-area": "0"},
+        follow_redirects=True,
+    )
     assert "debe tener un municipio" in response.get_data(as_text=True)
     assert ids
 
@@ -69,8 +74,10 @@ def test_coordinator_cannot_change_roles_or_manage_staff(client, login, make_use
     in_app(lambda: setattr(db.session.get(User, coordinator.id), "all_municipalities", True))
     person = make_user()
     staff = make_user(role="iom_officer", municipality=None, email="iom@example.org")
-    response = client.post(f"/admin/users/{person.id}", data={
-        "action": "profile", "profile-role": "iom_officer", "profile-municipality": "0", "profile-area": "0"})
+    response = client.post(
+        f"/admin/users/{person.id}",
+        data={"action": "profile", "profile-role": "iom_officer", "profile-municipality": "0", "profile-area": "0"},
+    )
     assert response.status_code == 403
     assert in_app(lambda: db.session.get(User, person.id).role) == "official"
     assert client.get(f"/admin/users/{staff.id}").status_code == 404
@@ -78,10 +85,17 @@ def test_coordinator_cannot_change_roles_or_manage_staff(client, login, make_use
 
 
 def test_coordinator_sends_a_reset_email_never_sees_the_link_and_is_the_audited_actor(
-        app, client, login, make_user, in_app, mailbox):
+    app, client, login, make_user, in_app, mailbox
+):
     coordinator = login(make_user(role="coordinator", municipality=None, email="coord@example.org"))
-    in_app(lambda: admin_service.set_scope(db.session.get(User, coordinator.id), db.session.get(User, coordinator.id),
-                                           all_municipalities=True, municipality_ids=set()))
+    in_app(
+        lambda: admin_service.set_scope(
+            db.session.get(User, coordinator.id),
+            db.session.get(User, coordinator.id),
+            all_municipalities=True,
+            municipality_ids=set(),
+        )
+    )
     person = make_user(email="persona@example.org")
     response = client.post(f"/admin/users/{person.id}", data={"action": "reset"}, follow_redirects=True)
     html = response.get_data(as_text=True)
@@ -105,15 +119,24 @@ def test_coordinator_sends_a_reset_email_never_sees_the_link_and_is_the_audited_
 
 def test_municipalities_are_created_and_edited_with_clear_errors(client, login, make_user, in_app):
     login(make_user(role="iom_officer", municipality=None, email="iom@example.org"))
-    response = client.post("/admin/municipalities/new", data={"action": "save", "m-name": "San Martín de los Andes",
-                                                             "m-province": "Neuquén", "m-country": "ar"})
+    response = client.post(
+        "/admin/municipalities/new",
+        data={"action": "save", "m-name": "San Martín de los Andes", "m-province": "Neuquén", "m-country": "ar"},
+    )
     assert response.status_code == 302
-    created = in_app(lambda: db.session.scalar(select(Municipality).where(Municipality.name == "San Martín de los Andes")))
+    created = in_app(
+        lambda: db.session.scalar(select(Municipality).where(Municipality.name == "San Martín de los Andes"))
+    )
     assert created.key == "san-martin-de-los-andes" and created.country == "AR"
-    response = client.post("/admin/municipalities/new", data={"action": "save", "m-name": "Córdoba",
-                                                             "m-province": "Córdoba", "m-country": "AR"}, follow_redirects=True)
+    response = client.post(
+        "/admin/municipalities/new",
+        data={"action": "save", "m-name": "Córdoba", "m-province": "Córdoba", "m-country": "AR"},
+        follow_redirects=True,
+    )
     assert "Ya existe un municipio con ese nombre" in response.get_data(as_text=True)
-    response = client.post("/admin/municipalities/new", data={"action": "save", "m-name": "", "m-province": "X", "m-country": "ARG"})
+    response = client.post(
+        "/admin/municipalities/new", data={"action": "save", "m-name": "", "m-province": "X", "m-country": "ARG"}
+    )
     html = response.get_data(as_text=True)
     assert "Escriba el nombre del municipio." in html and "Use el código de dos letras" in html
     assert len(_events(in_app, "municipality_created")) == 1
@@ -131,7 +154,8 @@ def test_audit_log_lists_changes_for_staff_only(client, login, make_user, in_app
 
 
 def test_a_coordinator_of_every_municipality_sees_officials_not_staff_pages_or_events(
-        app, client, login, make_user, in_app):
+    app, client, login, make_user, in_app
+):
     coordinator = make_user(role="coordinator", municipality=None, email="coord@example.org")
     other_coordinator = make_user(role="coordinator", municipality="cordoba", email="otra-coord@example.org")
     iom = make_user(role="iom_officer", municipality="cordoba", email="oim@example.org")
@@ -139,13 +163,20 @@ def test_a_coordinator_of_every_municipality_sees_officials_not_staff_pages_or_e
 
     def setup():
         actor = db.session.get(User, iom.id)
-        admin_service.set_scope(actor, db.session.get(User, coordinator.id), all_municipalities=True,
-                                municipality_ids=set())
+        admin_service.set_scope(
+            actor, db.session.get(User, coordinator.id), all_municipalities=True, municipality_ids=set()
+        )
         admin_service.set_active(actor, db.session.get(User, official.id), False)
-        admin_service.record(actor, "role_changed", target=db.session.get(User, other_coordinator.id),
-                             details={"role": ["official", "coordinator"]})
-        admin_service.record(actor, "profile_changed", target=db.session.get(User, iom.id),
-                             details={"area_id": [None, 1]})
+        admin_service.record(
+            actor,
+            "role_changed",
+            target=db.session.get(User, other_coordinator.id),
+            details={"role": ["official", "coordinator"]},
+        )
+        admin_service.record(
+            actor, "profile_changed", target=db.session.get(User, iom.id), details={"area_id": [None, 1]}
+        )
+
     in_app(setup)
     login(coordinator)
     assert client.get(f"/monitoring/officials/{official.id}").status_code == 200

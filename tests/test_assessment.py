@@ -1,4 +1,5 @@
 """Taking a quiz (review page before submitting), what a graded attempt reveals, extra attempts, hours."""
+
 import re
 from types import SimpleNamespace
 
@@ -24,6 +25,7 @@ def _item_ids(html):
 
 def _answers(in_app, attempt_id, right=True):
     """Form fields answering every question of the attempt, all right or all wrong."""
+
     def collect():
         attempt = db.session.get(QuizAttempt, attempt_id)
         out = {"asked": []}
@@ -32,6 +34,7 @@ def _answers(in_app, attempt_id, right=True):
             wrong = [c.id for c in dq.choices if not c.is_correct]
             out[f"q{dq.item.id}"] = sorted(dq.correct_ids) if right else wrong[:1]
         return out
+
     return in_app(collect)
 
 
@@ -53,7 +56,7 @@ def test_the_quiz_form_cannot_be_submitted_by_pressing_enter(client, make_user, 
     """Enter clicks a form's first submit button (its default button): here a hidden 'save'."""
     login(make_user())
     html = client.get(f"/attempts/{_start(client)}").get_data(as_text=True)
-    form = html[html.index('<form method="post" id="quiz-form"'):]
+    form = html[html.index('<form method="post" id="quiz-form"') :]
     first_button = re.search(r"<button[^>]*>", form).group(0)
     assert 'type="submit"' in first_button and 'value="save"' in first_button and "hidden" in first_button
     assert 'value="submit"' not in form, "no button on the question page submits the attempt"
@@ -64,8 +67,10 @@ def test_review_saves_answers_lists_unanswered_questions_and_does_not_submit(cli
     attempt_id = _start(client)
     answers = _answers(in_app, attempt_id)
     first = answers["asked"][0]
-    response = client.post(f"/attempts/{attempt_id}",
-                           data={"action": "review", "asked": answers["asked"], f"q{first}": answers[f"q{first}"]})
+    response = client.post(
+        f"/attempts/{attempt_id}",
+        data={"action": "review", "asked": answers["asked"], f"q{first}": answers[f"q{first}"]},
+    )
     assert response.headers["Location"].endswith(f"/attempts/{attempt_id}/review")
     assert _status(in_app, attempt_id) == "open"
     html = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
@@ -118,18 +123,21 @@ def _attempt(passed=False, status="submitted"):
     return SimpleNamespace(passed=passed, status=status)
 
 
-@pytest.mark.parametrize("policy, attempts, extra, expected", [
-    ("after_pass_or_last_attempt", [_attempt()], 0, False),
-    ("after_pass_or_last_attempt", [_attempt(), _attempt()], 0, False),
-    ("after_pass_or_last_attempt", [_attempt(), _attempt(passed=True)], 0, True),
-    ("after_pass_or_last_attempt", [_attempt()] * 3, 0, True),
-    ("after_pass_or_last_attempt", [_attempt()] * 3, 1, False),  # an extra attempt is still to come
-    ("after_pass_or_last_attempt", [_attempt()] * 4, 1, True),
-    ("after_pass_or_last_attempt", [_attempt(), _attempt(), _attempt(status="open")], 0, False),
-    ("after_each_attempt", [_attempt()], 0, True),
-    ("never", [_attempt(passed=True)], 0, False),
-    ("never", [_attempt()] * 3, 0, False),
-])
+@pytest.mark.parametrize(
+    "policy, attempts, extra, expected",
+    [
+        ("after_pass_or_last_attempt", [_attempt()], 0, False),
+        ("after_pass_or_last_attempt", [_attempt(), _attempt()], 0, False),
+        ("after_pass_or_last_attempt", [_attempt(), _attempt(passed=True)], 0, True),
+        ("after_pass_or_last_attempt", [_attempt()] * 3, 0, True),
+        ("after_pass_or_last_attempt", [_attempt()] * 3, 1, False),  # an extra attempt is still to come
+        ("after_pass_or_last_attempt", [_attempt()] * 4, 1, True),
+        ("after_pass_or_last_attempt", [_attempt(), _attempt(), _attempt(status="open")], 0, False),
+        ("after_each_attempt", [_attempt()], 0, True),
+        ("never", [_attempt(passed=True)], 0, False),
+        ("never", [_attempt()] * 3, 0, False),
+    ],
+)
 def test_answers_are_revealed_by_policy_and_attempt_state(policy, attempts, extra, expected):
     assert quiz_service.answers_revealed(_quiz(policy), attempts, extra) is expected
 
@@ -184,14 +192,17 @@ def test_a_quiz_set_to_never_reveal_shows_only_right_and_wrong(client, make_user
 @pytest.fixture
 def staff(make_user, in_app):
     """A coordinator of Córdoba, one of Rosario, and an IOM officer."""
+
     def coordinator(email, municipality):
         person = make_user(role="coordinator", municipality=None, area=None, email=email, name=f"Coord {municipality}")
 
         def scope():
             user = db.session.get(User, person.id)
             user.scope = [db.session.scalar(select(Municipality).where(Municipality.key == municipality))]
+
         in_app(scope)
         return person
+
     return SimpleNamespace(
         cordoba=coordinator("coord.cordoba@example.org", "cordoba"),
         rosario=coordinator("coord.rosario@example.org", "rosario"),
@@ -233,8 +244,9 @@ def _grant(client, learner_id, in_app, reason="Repasó las lecciones con el punt
     return client.post(f"/monitoring/officials/{learner_id}/extra-attempt", data={"module": quiz_id, "reason": reason})
 
 
-def test_a_coordinator_in_scope_grants_an_extra_attempt_recorded_in_the_audit_log(app, client, make_user, login,
-                                                                                  in_app, staff):
+def test_a_coordinator_in_scope_grants_an_extra_attempt_recorded_in_the_audit_log(
+    app, client, make_user, login, in_app, staff
+):
     learner = make_user(municipality="cordoba")
     login(learner)
     _fail_attempts(client, in_app, 3)
@@ -246,10 +258,14 @@ def test_a_coordinator_in_scope_grants_an_extra_attempt_recorded_in_the_audit_lo
     assert response.status_code == 302
     grants = in_app(lambda: db.session.scalars(select(ExtraAttempt)).all())
     assert [(g.user_id, g.granted_by_id, g.reason) for g in grants] == [
-        (learner.id, staff.cordoba.id, "Repasó las lecciones con el punto focal.")]
-    events = in_app(lambda: db.session.scalars(select(AuditEvent).where(AuditEvent.action == "quiz_extra_attempt")).all())
+        (learner.id, staff.cordoba.id, "Repasó las lecciones con el punto focal.")
+    ]
+    events = in_app(
+        lambda: db.session.scalars(select(AuditEvent).where(AuditEvent.action == "quiz_extra_attempt")).all()
+    )
     assert [(e.actor_id, e.target_user_id, e.details) for e in events] == [
-        (staff.cordoba.id, learner.id, {"module": "basico", "reason": "Repasó las lecciones con el punto focal."})]
+        (staff.cordoba.id, learner.id, {"module": "basico", "reason": "Repasó las lecciones con el punto focal."})
+    ]
     audit = client.get("/admin/audit").get_data(as_text=True)
     assert "Intento adicional para Persona" in audit and "Repasó las lecciones con el punto focal." in audit
     # The learner sees it, and may try once more (and only once).
@@ -268,7 +284,8 @@ def test_an_extra_attempt_needs_a_reason_and_someone_out_of_attempts(client, mak
     learner = make_user(municipality="cordoba")
     login(staff.iom)
     assert "no necesita un intento adicional" in client.get(
-        f"/monitoring/officials/{learner.id}/extra-attempt").get_data(as_text=True)
+        f"/monitoring/officials/{learner.id}/extra-attempt"
+    ).get_data(as_text=True)
     client.post("/auth/logout")
     login(learner)
     _fail_attempts(client, in_app, 3)
@@ -326,9 +343,23 @@ def test_two_simultaneous_grants_record_one(app, make_user, staff, client, login
     _fail_attempts(client, in_app, 3)
     quiz_id = in_app(lambda: db.session.scalar(select(Quiz.id).where(Quiz.max_attempts == 3)))
     granters = (staff.iom.id, staff.cordoba.id)
-    results = _at_once(app, lambda i: quiz_service.grant_extra_attempt(
-        db.session.get(User, granters[i]), db.session.get(User, learner.id), db.session.get(Quiz, quiz_id), "Motivo.").id)
+    results = _at_once(
+        app,
+        lambda i: quiz_service.grant_extra_attempt(
+            db.session.get(User, granters[i]),
+            db.session.get(User, learner.id),
+            db.session.get(Quiz, quiz_id),
+            "Motivo.",
+        ).id,
+    )
     assert sum(isinstance(r, int) for r in results) == 1
     assert [r.code for r in results if isinstance(r, quiz_service.QuizError)] == ["not_needed"]
     assert len(in_app(lambda: db.session.scalars(select(ExtraAttempt)).all())) == 1
-    assert len(in_app(lambda: db.session.scalars(select(AuditEvent).where(AuditEvent.action == "quiz_extra_attempt")).all())) == 1
+    assert (
+        len(
+            in_app(
+                lambda: db.session.scalars(select(AuditEvent).where(AuditEvent.action == "quiz_extra_attempt")).all()
+            )
+        )
+        == 1
+    )

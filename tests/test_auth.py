@@ -1,4 +1,5 @@
 """Registration, login, logout, password change and the login rate limits."""
+
 import logging
 import socket
 
@@ -12,17 +13,24 @@ from tests.conftest import PASSWORD, links_in
 
 
 def _ids(in_app):
-    return in_app(lambda: (
-        db.session.scalar(select(Municipality.id).where(Municipality.key == "cordoba")),
-        db.session.scalar(select(Area.id).where(Area.key == "salud")),
-    ))
+    return in_app(
+        lambda: (
+            db.session.scalar(select(Municipality.id).where(Municipality.key == "cordoba")),
+            db.session.scalar(select(Area.id).where(Area.key == "salud")),
+        )
+    )
 
 
 def _form(municipality, area, **overrides):
     data = {
-        "name": "Ana Pérez", "email": "Ana.Perez@Cordoba.gob.ar", "password": "clave-larga-1",
-        "password2": "clave-larga-1", "municipality": str(municipality), "area": str(area),
-        "gender": "woman", "consent": "y",
+        "name": "Ana Pérez",
+        "email": "Ana.Perez@Cordoba.gob.ar",
+        "password": "clave-larga-1",
+        "password2": "clave-larga-1",
+        "municipality": str(municipality),
+        "area": str(area),
+        "gender": "woman",
+        "consent": "y",
     }
     data.update(overrides)
     return data
@@ -65,12 +73,15 @@ def test_registration_errors_are_listed_and_input_is_kept(client, content, in_ap
 def test_registration_rejects_unknown_municipality_and_duplicate_email(client, content, in_app, make_user):
     municipality, area = _ids(in_app)
     response = client.post("/auth/register", data=_form(99999, area))
-    assert "Elija su municipio de la lista." in response.get_data(as_text=True) or "Not a valid choice" in response.get_data(as_text=True)
+    assert "Elija su municipio de la lista." in response.get_data(
+        as_text=True
+    ) or "Not a valid choice" in response.get_data(as_text=True)
     assert in_app(lambda: db.session.scalar(select(func.count(User.id)))) == 0
 
 
-def test_registration_with_an_existing_address_answers_the_same_and_emails_its_owner(client, content, in_app,
-                                                                                       make_user, mailbox):
+def test_registration_with_an_existing_address_answers_the_same_and_emails_its_owner(
+    client, content, in_app, make_user, mailbox
+):
     municipality, area = _ids(in_app)
     make_user(email="ana.perez@cordoba.gob.ar")
     existing = client.post("/auth/register", data=_form(municipality, area))
@@ -113,9 +124,13 @@ def test_login_does_not_redirect_off_site(client, make_user):
 
 def test_change_password(client, make_user, login, in_app):
     user = login(make_user())
-    response = client.post("/auth/password", data={"current": "mal", "password": "nueva-clave-99", "password2": "nueva-clave-99"})
+    response = client.post(
+        "/auth/password", data={"current": "mal", "password": "nueva-clave-99", "password2": "nueva-clave-99"}
+    )
     assert "La contraseña actual no es correcta." in response.get_data(as_text=True)
-    response = client.post("/auth/password", data={"current": PASSWORD, "password": "nueva-clave-99", "password2": "nueva-clave-99"})
+    response = client.post(
+        "/auth/password", data={"current": PASSWORD, "password": "nueva-clave-99", "password2": "nueva-clave-99"}
+    )
     assert response.status_code == 302
     assert in_app(lambda: db.session.get(User, user.id).check_password("nueva-clave-99"))
 
@@ -132,6 +147,7 @@ def limited_app(make_app):
 
     def make(**overrides):
         return make_app(RATELIMIT_ENABLED=True, **overrides)
+
     yield make
     limiter.reset()
     limiter.enabled = False
@@ -140,8 +156,10 @@ def limited_app(make_app):
 def test_failed_logins_are_limited_per_client_address(make_user, limited_app):
     user = make_user()
     client = limited_app(LOGIN_RATE_LIMIT="10 per minute", LOGIN_ACCOUNT_RATE_LIMIT="100 per minute").test_client()
-    codes = [client.post("/auth/login", data={"email": f"x{i}@example.org", "password": "mal"}).status_code
-             for i in range(11)]
+    codes = [
+        client.post("/auth/login", data={"email": f"x{i}@example.org", "password": "mal"}).status_code
+        for i in range(11)
+    ]
     assert codes[:10] == [200] * 10
     assert codes[10] == 429
     response = client.post("/auth/login", data={"email": user.email, "password": "mal"})
@@ -151,8 +169,16 @@ def test_failed_logins_are_limited_per_client_address(make_user, limited_app):
 def test_failed_logins_are_limited_per_account_from_any_address(make_user, limited_app):
     user = make_user()
     app = limited_app(LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="5 per minute")
-    codes = [app.test_client().post("/auth/login", data={"email": user.email.upper(), "password": "mal"},
-                                    environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code for i in range(6)]
+    codes = [
+        app.test_client()
+        .post(
+            "/auth/login",
+            data={"email": user.email.upper(), "password": "mal"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+        )
+        .status_code
+        for i in range(6)
+    ]
     assert codes == [200] * 5 + [429]
     other = make_user()
     assert app.test_client().post("/auth/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
@@ -161,22 +187,35 @@ def test_failed_logins_are_limited_per_account_from_any_address(make_user, limit
 def test_a_training_room_behind_one_address_can_all_sign_in(make_user, limited_app):
     people = [make_user() for _ in range(30)]
     app = limited_app(LOGIN_RATE_LIMIT="10 per minute")
-    codes = [app.test_client().post("/auth/login", data={"email": p.email, "password": PASSWORD}).status_code
-             for p in people]
+    codes = [
+        app.test_client().post("/auth/login", data={"email": p.email, "password": PASSWORD}).status_code for p in people
+    ]
     assert codes == [302] * 30
 
 
 def test_registrations_and_reset_requests_are_limited_per_email_address(content, in_app, limited_app, mailbox):
     municipality, area = _ids(in_app)
     app = limited_app(EMAIL_RATE_LIMIT="2 per hour", EMAIL_CLIENT_RATE_LIMIT="100 per hour")
-    codes = [app.test_client().post("/auth/register", data=_form(municipality, area, email="ana@example.org"),
-                                    environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}).status_code for i in range(3)]
+    codes = [
+        app.test_client()
+        .post(
+            "/auth/register",
+            data=_form(municipality, area, email="ana@example.org"),
+            environ_base={"REMOTE_ADDR": f"10.0.1.{i}"},
+        )
+        .status_code
+        for i in range(3)
+    ]
     assert codes == [302, 302, 429]
     assert len(mailbox) == 2, "the address got two emails, not three"
     other = app.test_client().post("/auth/register", data=_form(municipality, area, email="otra@example.org"))
     assert other.status_code == 302, "another address is not affected"
-    codes = [app.test_client().post("/auth/forgot", data={"email": "ANA@example.org"},
-                                    environ_base={"REMOTE_ADDR": f"10.0.2.{i}"}).status_code for i in range(3)]
+    codes = [
+        app.test_client()
+        .post("/auth/forgot", data={"email": "ANA@example.org"}, environ_base={"REMOTE_ADDR": f"10.0.2.{i}"})
+        .status_code
+        for i in range(3)
+    ]
     assert codes == [302, 302, 429]
 
 
@@ -215,8 +254,11 @@ def test_login_limit_is_kept_in_redis_when_configured(make_user, make_app):
         pytest.skip("no Redis server on 127.0.0.1:6379")
     client.flushdb()
     user = make_user()
-    limited = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
-                       RATELIMIT_STORAGE_URI="fallback+redis://127.0.0.1:6379/15")
+    limited = make_app(
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="3 per minute",
+        RATELIMIT_STORAGE_URI="fallback+redis://127.0.0.1:6379/15",
+    )
     try:
         web = limited.test_client()
         codes = [web.post("/auth/login", data={"email": user.email, "password": "mal"}).status_code for _ in range(4)]
@@ -231,14 +273,39 @@ def test_users_create_command_makes_the_first_iom_officer(app, content, in_app):
     from app.models import User as Account
 
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "Jefa@IOM.int", "--name", "Jefa OIM",
-                                 "--role", "iom_officer", "--password", "una-clave-muy-larga"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Jefa@IOM.int",
+            "--name",
+            "Jefa OIM",
+            "--role",
+            "iom_officer",
+            "--password",
+            "una-clave-muy-larga",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = in_app(lambda: db.session.scalar(select(Account).where(Account.email == "jefa@iom.int")))
     assert user.role == "iom_officer" and user.check_password("una-clave-muy-larga")
-    again = runner.invoke(args=["users", "create", "--email", "jefa@iom.int", "--name", "Otra",
-                                "--password", "una-clave-muy-larga"])
+    again = runner.invoke(
+        args=["users", "create", "--email", "jefa@iom.int", "--name", "Otra", "--password", "una-clave-muy-larga"]
+    )
     assert again.exit_code != 0 and "email_taken" in again.output
-    unknown = runner.invoke(args=["users", "create", "--email", "x@iom.int", "--name", "X", "--municipality", "atlantis",
-                                  "--password", "una-clave-muy-larga"])
+    unknown = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "x@iom.int",
+            "--name",
+            "X",
+            "--municipality",
+            "atlantis",
+            "--password",
+            "una-clave-muy-larga",
+        ]
+    )
     assert unknown.exit_code != 0 and "atlantis" in unknown.output

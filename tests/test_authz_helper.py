@@ -1,4 +1,5 @@
 """The helpers of the route-by-route authorisation test (tests/authz.py) do what they promise."""
+
 from tests.authz import build_url, check_matrix, missing_entries, url_rules
 
 
@@ -16,8 +17,11 @@ def test_urls_are_built_from_values_by_argument_name(app):
 
 def test_check_matrix_reports_statuses_that_differ(app, client):
     expected = {(endpoint, method): {"anonymous": 200} for endpoint, method, _ in url_rules(app)}
-    problems = check_matrix(app, {"anonymous": client}, {k: v for k, v in expected.items()
-                                                          if k[0] in ("public.index", "learning.catalogue")},
-                            values={})
+    problems = check_matrix(
+        app,
+        {"anonymous": client},
+        {k: v for k, v in expected.items() if k[0] in ("public.index", "learning.catalogue")},
+        values={},
+    )
     assert any(line.startswith("anonymous GET /modules: 302") for line in problems)
     assert not any("GET / " in line or line.startswith("anonymous GET /:") for line in problems)

@@ -1,4 +1,5 @@
 """End-to-end in a real browser (Debian's chromium driven by Playwright): what only JavaScript does."""
+
 import os
 import re
 import shutil
@@ -29,8 +30,9 @@ def live_server(app):
 @pytest.fixture
 def browser():
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         yield browser
         browser.close()
 
@@ -75,8 +77,15 @@ def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_se
 
     def saved():
         attempt = db.session.get(QuizAttempt, attempt_id)
-        return [item.selected for item in db.session.scalars(
-            select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position))]
+        return [
+            item.selected
+            for item in db.session.scalars(
+                select(AttemptQuestion)
+                .where(AttemptQuestion.attempt_id == attempt.id)
+                .order_by(AttemptQuestion.position)
+            )
+        ]
+
     selections = in_app(saved)
     assert selections[0] and not any(selections[1:]), "only the clicked answer was stored"
     page.reload()
@@ -97,8 +106,9 @@ def test_pressing_enter_in_the_quiz_never_submits(page, live_server, make_user, 
     assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open"
 
 
-def test_without_javascript_enter_only_saves_and_the_review_page_submits(page_without_js, live_server, make_user,
-                                                                          in_app):
+def test_without_javascript_enter_only_saves_and_the_review_page_submits(
+    page_without_js, live_server, make_user, in_app
+):
     page = page_without_js
     attempt_id = _open_quiz(page, live_server, make_user())
     choice = page.locator("fieldset.question").first.locator("input[type=radio], input[type=checkbox]").first
@@ -108,8 +118,16 @@ def test_without_javascript_enter_only_saves_and_the_review_page_submits(page_wi
     assert page.url.endswith(f"/attempts/{attempt_id}")
     assert "Respuestas guardadas. Puede seguir" in page.content(), "Enter saved the answers"
     assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open"
-    saved = in_app(lambda: [i.selected for i in db.session.scalars(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position))])
+    saved = in_app(
+        lambda: [
+            i.selected
+            for i in db.session.scalars(
+                select(AttemptQuestion)
+                .where(AttemptQuestion.attempt_id == attempt_id)
+                .order_by(AttemptQuestion.position)
+            )
+        ]
+    )
     assert saved[0] and not any(saved[1:])
     page.click("button[value=review]")
     page.wait_for_url(f"**/attempts/{attempt_id}/review")
@@ -151,7 +169,9 @@ def test_workbook_answers_are_saved_automatically(page, live_server, make_user, 
     page.fill("#text", "Centro de salud del barrio: atiende sin pedir DNI.")
     status = page.locator("#workbook-status")
     playwright.expect(status).to_have_text(status.get_attribute("data-saved"))
-    texts = in_app(lambda: [e.text for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user.id))])
+    texts = in_app(
+        lambda: [e.text for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user.id))]
+    )
     assert texts == ["Centro de salud del barrio: atiende sin pedir DNI."]
 
 
@@ -161,13 +181,19 @@ def test_an_answer_clicked_just_before_leaving_the_page_is_kept(page, live_serve
     page.goto(f"{live_server}/my-progress")  # at once: before the 600 ms pause of the automatic save
 
     def first_selection():
-        return db.session.scalar(select(AttemptQuestion.selected).where(
-            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1))
+        return db.session.scalar(
+            select(AttemptQuestion.selected).where(
+                AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == 1
+            )
+        )
+
     for _ in range(50):
         if in_app(first_selection):
             break
         page.wait_for_timeout(100)
     assert in_app(first_selection), "the beacon sent on pagehide stored the answer"
+
+
 def _sign_in(page, live_server, user):
     page.goto(f"{live_server}/auth/login")
     page.fill("#email", user.email)
@@ -200,5 +226,8 @@ def test_overview_fits_at_1280_and_scrolls_in_a_labelled_region_on_a_phone(page,
     narrow = page.evaluate(measure)
     assert narrow["page"] <= 390, "the page itself does not scroll sideways"
     assert narrow["scroll"] > narrow["client"], "the table scrolls inside its region"
-    assert (narrow["tabindex"], narrow["role"]) == ("0", "region") and narrow["label"] in ("Municipios", "Municipalities")
+    assert (narrow["tabindex"], narrow["role"]) == ("0", "region") and narrow["label"] in (
+        "Municipios",
+        "Municipalities",
+    )
     assert narrow["font"] >= 12, "chart text stays readable"

@@ -1,5 +1,6 @@
 """Training certificates end to end: issuing at completion, frozen claims, re-issue, revocation,
 public verification, the stored PDF (text, fingerprint, QR code) and the served credentials."""
+
 import hashlib
 import io
 import json
@@ -23,7 +24,9 @@ from tests.test_credentials import dropped_terms, schema_errors
 
 
 def _lessons():
-    return db.session.scalars(select(Lesson).join(Module).where(Lesson.active).order_by(Module.position, Lesson.position)).all()
+    return db.session.scalars(
+        select(Lesson).join(Module).where(Lesson.active).order_by(Module.position, Lesson.position)
+    ).all()
 
 
 def _pass_quiz(user_id, module_key):
@@ -52,9 +55,11 @@ def holder(make_user):
 @pytest.fixture
 def issued(in_app, holder):
     """A holder with a training certificate; returns its code."""
+
     def run():
         finish_training(holder.id)
         return service.issue_training_if_complete(db.session.get(User, holder.id)).code
+
     return in_app(run)
 
 
@@ -89,16 +94,22 @@ def test_no_second_certificate_on_a_second_completion(session, issued, holder):
 
 def test_claims_stay_frozen_after_name_and_pass_mark_changes(session, issued, holder):
     certificate = service.find_by_code(issued)
-    before = (json.dumps(certificate.claims, sort_keys=True), certificate.pdf_sha256,
-              json.dumps(certificate.credential, sort_keys=True))
+    before = (
+        json.dumps(certificate.claims, sort_keys=True),
+        certificate.pdf_sha256,
+        json.dumps(certificate.credential, sort_keys=True),
+    )
     session.get(User, holder.id).name = "Otra Persona"
     for quiz in session.scalars(select(Quiz)):
         quiz.pass_mark = 100
     session.flush()
     session.expire_all()
     certificate = service.find_by_code(issued)
-    assert (json.dumps(certificate.claims, sort_keys=True), certificate.pdf_sha256,
-            json.dumps(certificate.credential, sort_keys=True)) == before
+    assert (
+        json.dumps(certificate.claims, sort_keys=True),
+        certificate.pdf_sha256,
+        json.dumps(certificate.credential, sort_keys=True),
+    ) == before
     assert certificate.claims["holder"]["name"] == "María José Peña Ibáñez"
 
 
@@ -125,7 +136,9 @@ def test_an_inactive_account_is_not_eligible(session, make_user):
 
 def test_production_without_a_key_refuses_to_issue_but_keeps_progress(make_app, make_user):
     person = make_user()
-    production = make_app(APP_ENV="production", SECRET_KEY="p" * 48, CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None)
+    production = make_app(
+        APP_ENV="production", SECRET_KEY="p" * 48, CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None
+    )
     with production.app_context():
         finish_training(person.id)
         with pytest.raises(keys.KeyNotConfigured):
@@ -135,7 +148,9 @@ def test_production_without_a_key_refuses_to_issue_but_keeps_progress(make_app, 
 
 def test_completing_without_a_key_saves_the_lesson_and_explains(make_app, make_user):
     person = make_user()
-    production = make_app(APP_ENV="production", SECRET_KEY="p" * 48, CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None)
+    production = make_app(
+        APP_ENV="production", SECRET_KEY="p" * 48, CREDENTIAL_SIGNING_KEY=None, CREDENTIAL_KEY_FILE=None
+    )
     with production.app_context():
         last = finish_training(person.id, leave_last_lesson=True)
         module_key, lesson_key = db.session.get(Module, last.module_id).key, last.key
@@ -192,6 +207,7 @@ def test_the_pdf_is_in_the_holders_language(in_app, make_user):
     def run():
         finish_training(person.id)
         return service.issue_training_if_complete(db.session.get(User, person.id))
+
     certificate = in_app(run)
     text = PdfReader(io.BytesIO(certificate.pdf)).pages[0].extract_text()
     assert certificate.language == "pt"
@@ -221,8 +237,15 @@ def test_verify_page_shows_every_claim_and_status_without_login(client, in_app, 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     certificate = in_app(service.find_by_code, issued)
-    for text in ("María José Peña Ibáñez", certificate.claims["municipality"]["name"], "Módulo básico",
-                 "Módulo avanzado", certificate.pdf_sha256, "Válido", certificate.claims["issuer"]["name"]):
+    for text in (
+        "María José Peña Ibáñez",
+        certificate.claims["municipality"]["name"],
+        "Módulo básico",
+        "Módulo avanzado",
+        certificate.pdf_sha256,
+        "Válido",
+        certificate.claims["issuer"]["name"],
+    ):
         assert text in html, text
     assert "/auth/login" not in response.headers.get("Location", "")
 
@@ -269,7 +292,9 @@ def test_only_iom_officers_revoke_and_a_reason_is_required(client, login, make_u
     assert in_app(service.find_by_code, issued).revoked_at is None
 
 
-def test_revocation_is_immediate_on_the_verify_page_the_status_list_and_the_audit_log(client, login, make_user, in_app, issued):
+def test_revocation_is_immediate_on_the_verify_page_the_status_list_and_the_audit_log(
+    client, login, make_user, in_app, issued
+):
     certificate = in_app(service.find_by_code, issued)
     list_url = certificate.credential["credentialStatus"]["statusListCredential"]
     index = int(certificate.credential["credentialStatus"]["statusListIndex"])
@@ -291,13 +316,17 @@ def test_revocation_is_immediate_on_the_verify_page_the_status_list_and_the_audi
     assert in_app(lambda: _count(db.session)) == 1, "never deleted"
 
 
-def test_reissue_supersedes_the_old_certificate_and_both_stay_verifiable(client, login, make_user, in_app, issued, holder):
+def test_reissue_supersedes_the_old_certificate_and_both_stay_verifiable(
+    client, login, make_user, in_app, issued, holder
+):
     officer = _iom(make_user)
     login(officer)
     page = client.get(f"/certificates/{grouped(issued)}")
     assert page.status_code == 200 and "María José Peña Ibáñez" in page.get_data(as_text=True)
-    response = client.post(f"/certificates/{grouped(issued)}/reissue",
-                           data={"reissue-name": "María Josefa Peña Ibáñez", "reissue-reason": "Nombre mal escrito."})
+    response = client.post(
+        f"/certificates/{grouped(issued)}/reissue",
+        data={"reissue-name": "María Josefa Peña Ibáñez", "reissue-reason": "Nombre mal escrito."},
+    )
     assert response.status_code == 302
     old = in_app(service.find_by_code, issued)
     new = in_app(lambda: db.session.get(Certificate, old.superseded_by_id))
@@ -320,13 +349,16 @@ def test_revoke_needs_a_csrf_token_when_csrf_is_on(make_app, make_user, issued):
     protected = make_app(WTF_CSRF_ENABLED=True)
     client = protected.test_client()
     login_page = client.get("/auth/login").get_data(as_text=True)
-    client.post("/auth/login", data={"email": officer.email, "password": officer.password,
-                                     "csrf_token": csrf_token_from(login_page)})
+    client.post(
+        "/auth/login",
+        data={"email": officer.email, "password": officer.password, "csrf_token": csrf_token_from(login_page)},
+    )
     assert client.post(f"/certificates/{grouped(issued)}/revoke", data={"revoke-reason": "x"}).status_code == 400
     page = client.get(f"/certificates/{grouped(issued)}").get_data(as_text=True)
     token = csrf_token_from(page)
-    response = client.post(f"/certificates/{grouped(issued)}/revoke",
-                           data={"revoke-reason": "Duplicado.", "revoke-csrf_token": token})
+    response = client.post(
+        f"/certificates/{grouped(issued)}/revoke", data={"revoke-reason": "Duplicado.", "revoke-csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -354,7 +386,7 @@ def test_the_achievement_and_issuer_ids_resolve_here(client, issued):
     base = "https://campus.example.org"
     for ident in (credential["credentialSubject"]["achievement"]["id"], credential["issuer"]["id"]):
         assert ident.startswith(base + "/")
-        response = client.get(ident[len(base):])
+        response = client.get(ident[len(base) :])
         assert response.status_code == 200 and response.get_json()["id"] == ident
     assert client.get("/credentials/achievements/nothing").status_code == 404
     assert client.get("/status/revocation/nothing").status_code == 404

@@ -1,4 +1,5 @@
 """Certificates in monitoring (scope, suppression, holders), the generic issuing verb, the CLI and the demo."""
+
 import io
 import pathlib
 
@@ -34,6 +35,7 @@ def holders(make_user, in_app):
         for person in cordoba + [rosario]:
             _certify(person.id)
         service.revoke(db.session.get(User, iom.id), _certify(man.id), "Prueba de revocación.")
+
     in_app(run)
     return {"cordoba": cordoba, "man": man, "rosario": rosario, "iom": iom}
 
@@ -45,7 +47,9 @@ def test_counts_by_municipality_and_gender_with_suppression_and_scope(client, lo
         from app.models import Municipality
 
         db.session.get(User, coordinator.id).scope = [
-            db.session.scalar(select(Municipality).where(Municipality.key == "cordoba"))]
+            db.session.scalar(select(Municipality).where(Municipality.key == "cordoba"))
+        ]
+
     in_app(scope)
     login(coordinator)
     page = client.get("/monitoring/certificates").get_data(as_text=True)
@@ -83,6 +87,7 @@ def test_certificates_page_keeps_a_constant_number_of_queries(client, login, hol
         with QueryCounter(engine) as counter:
             assert client.get("/monitoring/certificates").status_code == 200
         return counter.count
+
     small = measure()
     more = [make_user(municipality="salta" if i % 2 else "cordoba", gender="man") for i in range(4)]
     in_app(lambda: [_certify(p.id) for p in more])
@@ -91,14 +96,28 @@ def test_certificates_page_keeps_a_constant_number_of_queries(client, login, hol
 
 def test_issue_certificate_renders_any_kind_from_a_title_and_lines(session, holders):
     claims = {
-        "heading": "Programa MigraCiudades · OIM", "title": "Certificación municipal 2027",
+        "heading": "Programa MigraCiudades · OIM",
+        "title": "Certificación municipal 2027",
         "subject": "Municipalidad de Córdoba",
         "statement": "La Municipalidad de Córdoba completó las seis etapas del ciclo 2027.",
-        "lines": ["Adhesión", "Capacitación", "Diagnóstico", "Taller de diagnóstico", "Plan de trabajo", "Certificación"],
+        "lines": [
+            "Adhesión",
+            "Capacitación",
+            "Diagnóstico",
+            "Taller de diagnóstico",
+            "Plan de trabajo",
+            "Certificación",
+        ],
         "issuer": {"name": "OIM, programa MigraCiudades"},
-        "achievement": {"key": "municipal-2027", "name": "Certificación municipal MigraCiudades 2027",
-                        "description": "Ciclo anual de certificación.", "criteria": "Las seis etapas.", "hours": None},
-        "municipality": {"name": "Córdoba", "province": "Córdoba"}, "cycle": "2027",
+        "achievement": {
+            "key": "municipal-2027",
+            "name": "Certificación municipal MigraCiudades 2027",
+            "description": "Ciclo anual de certificación.",
+            "criteria": "Las seis etapas.",
+            "hours": None,
+        },
+        "municipality": {"name": "Córdoba", "province": "Córdoba"},
+        "cycle": "2027",
     }
     certificate = service.issue_certificate(kind="municipal", claims=claims, language="es")
     text = PdfReader(io.BytesIO(certificate.pdf)).pages[0].extract_text()

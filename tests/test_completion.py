@@ -1,5 +1,6 @@
 """The one completion rule: the Python predicates and the SQL expressions agree on the same data,
 including a module without a quiz and attempts graded before the pass mark changed."""
+
 from datetime import timedelta
 
 import pytest
@@ -12,14 +13,34 @@ from app.services import progress as progress_service
 
 
 def _module_without_quiz(session):
-    module = Module(key="sin-evaluacion", position=3, hours=1, title={"es": "Sin evaluación"},
-                    summary={"es": "Un módulo sin evaluación."}, objectives=[])
+    module = Module(
+        key="sin-evaluacion",
+        position=3,
+        hours=1,
+        title={"es": "Sin evaluación"},
+        summary={"es": "Un módulo sin evaluación."},
+        objectives=[],
+    )
     session.add(module)
     session.flush()
-    session.add(Lesson(module_id=module.id, key="unica", position=1, minutes=5, title={"es": "Única"},
-                       body_html={"es": "<p>Texto.</p>"}))
-    empty = Module(key="sin-lecciones", position=4, hours=1, title={"es": "Sin lecciones"},
-                   summary={"es": "Todavía sin lecciones."}, objectives=[])
+    session.add(
+        Lesson(
+            module_id=module.id,
+            key="unica",
+            position=1,
+            minutes=5,
+            title={"es": "Única"},
+            body_html={"es": "<p>Texto.</p>"},
+        )
+    )
+    empty = Module(
+        key="sin-lecciones",
+        position=4,
+        hours=1,
+        title={"es": "Sin lecciones"},
+        summary={"es": "Todavía sin lecciones."},
+        objectives=[],
+    )
     session.add(empty)
     session.flush()
     session.add(Quiz(module_id=empty.id, pass_mark=70))
@@ -27,8 +48,9 @@ def _module_without_quiz(session):
 
 
 def _complete_lessons(session, user_id, module_key, skip_last=False):
-    lessons = session.scalars(select(Lesson).join(Module).where(Module.key == module_key, Lesson.active)
-                              .order_by(Lesson.position)).all()
+    lessons = session.scalars(
+        select(Lesson).join(Module).where(Module.key == module_key, Lesson.active).order_by(Lesson.position)
+    ).all()
     for lesson in lessons[:-1] if skip_last else lessons:
         session.add(LessonProgress(user_id=user_id, lesson_id=lesson.id, completed_at=utcnow()))
     session.flush()
@@ -37,9 +59,19 @@ def _complete_lessons(session, user_id, module_key, skip_last=False):
 def _attempt(session, user_id, module_key, score, pass_mark, number=1):
     quiz = session.scalar(select(Quiz).join(Module).where(Module.key == module_key))
     now = utcnow() - timedelta(days=1)
-    session.add(QuizAttempt(user_id=user_id, quiz_id=quiz.id, number=number, status="submitted", started_at=now,
-                            submitted_at=now, score=score, passed=completion.attempt_passed(score, pass_mark),
-                            pass_mark=pass_mark))
+    session.add(
+        QuizAttempt(
+            user_id=user_id,
+            quiz_id=quiz.id,
+            number=number,
+            status="submitted",
+            started_at=now,
+            submitted_at=now,
+            score=score,
+            passed=completion.attempt_passed(score, pass_mark),
+            pass_mark=pass_mark,
+        )
+    )
     session.flush()
     return quiz
 
@@ -71,12 +103,17 @@ def scenario(session, make_user):
 def _sql_answers():
     um = M.per_official_module(M.officials(None, M.Filters()))
     modules = {m.id: m.key for m in M.db.session.scalars(select(Module))}
-    per_module = {(row.user_id, modules[row.module_id]): (bool(row.passed), bool(row.completed))
-                  for row in M.db.session.execute(select(um.c.user_id, um.c.module_id, um.c.passed, um.c.completed))}
+    per_module = {
+        (row.user_id, modules[row.module_id]): (bool(row.passed), bool(row.completed))
+        for row in M.db.session.execute(select(um.c.user_id, um.c.module_id, um.c.passed, um.c.completed))
+    }
     stats = M.per_official(M.officials(None, M.Filters()))
     n = M.module_count()
-    training = dict(M.db.session.execute(
-        select(stats.c.user_id, case((completion.training_complete_sql(stats.c.completed, n), 1), else_=0))).all())
+    training = dict(
+        M.db.session.execute(
+            select(stats.c.user_id, case((completion.training_complete_sql(stats.c.completed, n), 1), else_=0))
+        ).all()
+    )
     return per_module, {user: bool(value) for user, value in training.items()}
 
 
@@ -101,11 +138,18 @@ def test_python_and_sql_give_the_same_answers_on_the_same_data(session, scenario
 def test_the_two_disagreement_cases_are_decided_as_documented(session, scenario):
     py_modules, py_training = _python_answers([p.id for p in scenario.values()])
     ids = {name: person.id for name, person in scenario.items()}
-    assert py_modules[(ids["todo"], "sin-evaluacion")] == (False, True), "a module without a quiz completes on its lessons"
+    assert py_modules[(ids["todo"], "sin-evaluacion")] == (False, True), (
+        "a module without a quiz completes on its lessons"
+    )
     assert py_modules[(ids["nota_subio"], "basico")] == (True, True), "a pass under the frozen mark stays a pass"
     assert py_modules[(ids["nota_bajo"], "basico")] == (False, False), "a fail under the frozen mark stays a fail"
-    assert py_training == {ids["todo"]: True, ids["nota_subio"]: True, ids["nota_bajo"]: False,
-                           ids["sin_quiz_a_medias"]: False, ids["nada"]: False}
+    assert py_training == {
+        ids["todo"]: True,
+        ids["nota_subio"]: True,
+        ids["nota_bajo"]: False,
+        ids["sin_quiz_a_medias"]: False,
+        ids["nada"]: False,
+    }
     assert all(key[1] != "sin-lecciones" for key in py_modules), "a module without lessons does not count"
 
 

@@ -1,4 +1,5 @@
 """`flask content check` and `flask content sync`: validation with file and line, idempotent loading."""
+
 import shutil
 
 import pytest
@@ -41,16 +42,23 @@ def test_invalid_yaml_is_reported_with_file_and_line(tree):
 def test_single_choice_question_with_two_correct_answers_is_an_error_on_its_line(tree):
     quiz = tree / "modules/01-basico/quiz.yaml"
     text = quiz.read_text(encoding="utf-8")
-    text = text.replace('{key: b, text: {es: "No", en: "No", pt: Não}}', '{key: b, text: {es: "No", en: "No", pt: Não}, correct: true}')
+    text = text.replace(
+        '{key: b, text: {es: "No", en: "No", pt: Não}}', '{key: b, text: {es: "No", en: "No", pt: Não}, correct: true}'
+    )
     quiz.write_text(text, encoding="utf-8")
     _, report = load_content(tree)
     line = next(i for i, line in enumerate(text.splitlines(), start=1) if line.strip() == "choices:")
-    assert f"content/modules/01-basico/quiz.yaml:{line}: a single-choice question needs exactly one correct choice (has 2)" in _messages(report)
+    assert (
+        f"content/modules/01-basico/quiz.yaml:{line}: a single-choice question needs exactly one correct choice (has 2)"
+        in _messages(report)
+    )
 
 
 def test_unquoted_yes_no_is_explained(tree):
     quiz = tree / "modules/01-basico/quiz.yaml"
-    quiz.write_text(quiz.read_text(encoding="utf-8").replace('es: "No", en: "No"', 'es: No, en: "No"'), encoding="utf-8")
+    quiz.write_text(
+        quiz.read_text(encoding="utf-8").replace('es: "No", en: "No"', 'es: No, en: "No"'), encoding="utf-8"
+    )
     _, report = load_content(tree)
     assert any("was read as False" in m and "quotes" in m for m in _messages(report))
 
@@ -67,7 +75,10 @@ def test_missing_fields_and_bad_values_are_each_reported(tree):
 
 def test_more_questions_per_attempt_than_the_bank_is_an_error(tree):
     quiz = tree / "modules/02-avanzado/quiz.yaml"
-    quiz.write_text(quiz.read_text(encoding="utf-8").replace("questions_per_attempt: 1", "questions_per_attempt: 3"), encoding="utf-8")
+    quiz.write_text(
+        quiz.read_text(encoding="utf-8").replace("questions_per_attempt: 1", "questions_per_attempt: 3"),
+        encoding="utf-8",
+    )
     _, report = load_content(tree)
     assert any("questions_per_attempt is 3 but the bank has only 1" in m for m in _messages(report))
 
@@ -79,7 +90,10 @@ def test_lesson_without_front_matter_or_spanish_file_is_an_error(tree):
     (lessons / "notes.txt").write_text("x", encoding="utf-8")
     _, report = load_content(tree)
     messages = _messages(report)
-    assert "content/modules/01-basico/lessons/01-leccion-1.en.md:1: missing front matter: the file must start with '---', title and minutes, '---'" in messages
+    assert (
+        "content/modules/01-basico/lessons/01-leccion-1.en.md:1: missing front matter: the file must start with '---', title and minutes, '---'"
+        in messages
+    )
     assert any("lesson 'leccion-2' has no Spanish file" in m for m in messages)
     assert any(m.startswith("content/modules/01-basico/lessons/notes.txt:1:") for m in messages)
 
@@ -125,7 +139,10 @@ def test_editing_a_lesson_keeps_progress(session, tree, make_user):
     session.add(LessonProgress(user_id=learner.id, lesson_id=lesson.id, completed_at=utcnow()))
     session.flush()
     path = tree / "modules/01-basico/lessons/01-leccion-1.es.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("Texto de la lección", "Texto corregido de la lección"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Texto de la lección", "Texto corregido de la lección"),
+        encoding="utf-8",
+    )
     result = sync_content(load_content(tree)[0])
     assert result.updated == {"lessons": 1}
     session.refresh(lesson)

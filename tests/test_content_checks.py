@@ -1,5 +1,6 @@
 """`flask content check` beyond the format: bank surface cues, module hours, repeated YAML keys,
 values the database would reject, and `content sync` refusing to retire modules silently."""
+
 import shutil
 
 import pytest
@@ -34,20 +35,37 @@ def _tr(text):
 
 
 def _single(key, texts, correct=0, applied=False):
-    return {"key": key, "type": "single", "applied": applied, "text": _tr(f"Pregunta {key}: ¿qué corresponde hacer?"),
-            "choices": [{"key": k, "text": _tr(t), **({"correct": True} if i == correct else {})}
-                        for i, (k, t) in enumerate(zip("abcd", texts, strict=False))],
-            "explanation": _tr("Porque lo dice la lección.")}
+    return {
+        "key": key,
+        "type": "single",
+        "applied": applied,
+        "text": _tr(f"Pregunta {key}: ¿qué corresponde hacer?"),
+        "choices": [
+            {"key": k, "text": _tr(t), **({"correct": True} if i == correct else {})}
+            for i, (k, t) in enumerate(zip("abcd", texts, strict=False))
+        ],
+        "explanation": _tr("Porque lo dice la lección."),
+    }
 
 
 def _true_false(key, answer, text=None):
-    return {"key": key, "type": "true_false", "text": _tr(text or f"Afirmación número {key} sobre la ley."),
-            "answer": answer, "explanation": _tr("Según la lección.")}
+    return {
+        "key": key,
+        "type": "true_false",
+        "text": _tr(text or f"Afirmación número {key} sobre la ley."),
+        "answer": answer,
+        "explanation": _tr("Según la lección."),
+    }
 
 
 def _write_quiz(path, questions, per_attempt=4):
-    data = {"estimated_minutes": 30, "pass_mark": 70, "max_attempts": 3, "questions_per_attempt": per_attempt,
-            "questions": questions}
+    data = {
+        "estimated_minutes": 30,
+        "pass_mark": 70,
+        "max_attempts": 3,
+        "questions_per_attempt": per_attempt,
+        "questions": questions,
+    }
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
@@ -55,8 +73,15 @@ def _cue_bank():
     """A bank built to fail every surface-cue limit: too small, the key always the longest, every
     true/false item false, nothing applied, absolute words only in distractors, an 'all of the above'."""
     questions = [
-        _single(f"x-{n:02d}", ["La respuesta correcta que es claramente la más larga del grupo",
-                               "Siempre corto", "Nunca corto", "Solo esto"])
+        _single(
+            f"x-{n:02d}",
+            [
+                "La respuesta correcta que es claramente la más larga del grupo",
+                "Siempre corto",
+                "Nunca corto",
+                "Solo esto",
+            ],
+        )
         for n in range(1, 7)
     ]
     questions.append(_single("x-07", ["Sí", "No", "Todas las anteriores"]))
@@ -89,15 +114,21 @@ def test_a_balanced_bank_raises_no_cue_warning(tree):
 
 
 def test_a_question_repeated_in_another_bank_with_small_changes_is_a_duplicate(tree):
-    questions = [_true_false("x-01", True, "La Ley 25.871 reconoce la migración como un derecho humano esencial."),
-                 _true_false("x-02", False)]
+    questions = [
+        _true_false("x-01", True, "La Ley 25.871 reconoce la migración como un derecho humano esencial."),
+        _true_false("x-02", False),
+    ]
     _write_quiz(tree / "modules/01-basico/quiz.yaml", questions, per_attempt=2)
-    _write_quiz(tree / "modules/02-avanzado/quiz.yaml",
-                [_true_false("y-01", True, "¿La ley 25871 reconoce a la migración como derecho humano esencial?")],
-                per_attempt=1)
+    _write_quiz(
+        tree / "modules/02-avanzado/quiz.yaml",
+        [_true_false("y-01", True, "¿La ley 25871 reconoce a la migración como derecho humano esencial?")],
+        per_attempt=1,
+    )
     _, report = load_content(tree)
-    assert any("02-avanzado/quiz.yaml" in w and "question 'y-01' repeats question 'x-01' of module 'basico'" in w
-               for w in _warnings(report))
+    assert any(
+        "02-avanzado/quiz.yaml" in w and "question 'y-01' repeats question 'x-01' of module 'basico'" in w
+        for w in _warnings(report)
+    )
     assert not any("x-02" in w and "repeats" in w for w in _warnings(report))
 
 
@@ -118,20 +149,26 @@ def test_hours_that_differ_from_the_sum_are_an_error(tree):
     module = tree / "modules/01-basico/module.yaml"
     module.write_text(module.read_text(encoding="utf-8").replace("hours: 2", "hours: 10"), encoding="utf-8")
     bundle, report = load_content(tree)
-    assert ("content/modules/01-basico/module.yaml:3: 'hours' is 10 but the module adds up to 2: lessons 20 min "
-            "+ activities 60 min + quiz 30 min = 110 min (hours = round(total / 60)); set 'hours' to the sum or "
-            "revise the estimates") in _errors(report)
+    assert (
+        "content/modules/01-basico/module.yaml:3: 'hours' is 10 but the module adds up to 2: lessons 20 min "
+        "+ activities 60 min + quiz 30 min = 110 min (hours = round(total / 60)); set 'hours' to the sum or "
+        "revise the estimates"
+    ) in _errors(report)
 
 
 def test_activity_is_loaded_rendered_and_sanitised(tree):
     path = tree / "modules/01-basico/lessons/01-leccion-1.es.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("2. Anote", "2. <script>x()</script> Anote"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2. Anote", "2. <script>x()</script> Anote"), encoding="utf-8"
+    )
     bundle, report = load_content(tree)
     lesson = bundle.modules[0].lessons[0]
     assert lesson.activity_minutes == 60
-    assert lesson.activity_title == {"es": "Servicios de mi municipio", "en": "Services in my municipality",
-                                     "pt": "Serviços do meu município"}
+    assert lesson.activity_title == {
+        "es": "Servicios de mi municipio",
+        "en": "Services in my municipality",
+        "pt": "Serviços do meu município",
+    }
     assert "<strong>tres servicios</strong>" in lesson.activity_prompt_html["es"]
     assert "<script" not in lesson.activity_prompt_html["es"]
     assert bundle.modules[0].lessons[1].activity_title is None
@@ -141,20 +178,27 @@ def test_activity_minutes_must_be_the_same_in_every_language(tree):
     path = tree / "modules/01-basico/lessons/01-leccion-1.pt.md"
     path.write_text(path.read_text(encoding="utf-8").replace("minutes: 60", "minutes: 45"), encoding="utf-8")
     _, report = load_content(tree)
-    assert any(m.startswith("content/modules/01-basico/lessons/01-leccion-1.pt.md:2: 'minutes' and "
-                            "'activity.minutes' must be the same in every language") for m in _errors(report))
+    assert any(
+        m.startswith(
+            "content/modules/01-basico/lessons/01-leccion-1.pt.md:2: 'minutes' and "
+            "'activity.minutes' must be the same in every language"
+        )
+        for m in _errors(report)
+    )
 
 
 def test_activity_without_prompt_and_unknown_reveal_policy_are_errors(tree):
     path = tree / "modules/01-basico/lessons/01-leccion-1.es.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text[:text.index("  prompt:")] + "---" + text[text.index("\n---\n") + 4:], encoding="utf-8")
+    path.write_text(text[: text.index("  prompt:")] + "---" + text[text.index("\n---\n") + 4 :], encoding="utf-8")
     quiz = tree / "modules/01-basico/quiz.yaml"
     quiz.write_text("reveal_answers: sometimes\n" + quiz.read_text(encoding="utf-8"), encoding="utf-8")
     _, report = load_content(tree)
     assert any("01-leccion-1.es.md" in m and "'activity.prompt' is required" in m for m in _errors(report))
-    assert ("content/modules/01-basico/quiz.yaml:1: 'reveal_answers' must be one of after_each_attempt, "
-            "after_pass_or_last_attempt, never (got 'sometimes')") in _errors(report)
+    assert (
+        "content/modules/01-basico/quiz.yaml:1: 'reveal_answers' must be one of after_each_attempt, "
+        "after_pass_or_last_attempt, never (got 'sometimes')"
+    ) in _errors(report)
 
 
 # --------------------------------------------------------------------------- repeated keys and lengths
@@ -167,27 +211,37 @@ def test_a_key_repeated_in_one_mapping_is_an_error_with_file_and_line(tree):
     lines.insert(answer + 1, "    answer: false")
     quiz.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _, report = load_content(tree)
-    assert (f"content/modules/02-avanzado/quiz.yaml:{answer + 2}: key 'answer' is repeated in the same mapping "
-            f"(first at line {answer + 1}); keep one") in _errors(report)
+    assert (
+        f"content/modules/02-avanzado/quiz.yaml:{answer + 2}: key 'answer' is repeated in the same mapping "
+        f"(first at line {answer + 1}); keep one"
+    ) in _errors(report)
 
 
 def test_a_key_repeated_in_front_matter_is_an_error_on_the_file_line(tree):
     path = tree / "modules/01-basico/lessons/02-leccion-2.es.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("minutes: 10\n", "minutes: 10\nminutes: 20\n"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("minutes: 10\n", "minutes: 10\nminutes: 20\n"), encoding="utf-8"
+    )
     _, report = load_content(tree)
-    assert ("content/modules/01-basico/lessons/02-leccion-2.es.md:4: key 'minutes' is repeated in the same "
-            "mapping (first at line 3); keep one") in _errors(report)
+    assert (
+        "content/modules/01-basico/lessons/02-leccion-2.es.md:4: key 'minutes' is repeated in the same "
+        "mapping (first at line 3); keep one"
+    ) in _errors(report)
 
 
 def test_values_longer_than_their_columns_are_errors_not_sync_tracebacks(tree):
     quiz = tree / "modules/01-basico/quiz.yaml"
-    quiz.write_text(quiz.read_text(encoding="utf-8").replace("{key: c, text: {es: Tal vez",
-                                                             "{key: " + "c" * 41 + ", text: {es: Tal vez"),
-                    encoding="utf-8")
+    quiz.write_text(
+        quiz.read_text(encoding="utf-8").replace(
+            "{key: c, text: {es: Tal vez", "{key: " + "c" * 41 + ", text: {es: Tal vez"
+        ),
+        encoding="utf-8",
+    )
     municipalities = tree / "municipalities.yaml"
-    municipalities.write_text(municipalities.read_text(encoding="utf-8").replace(
-        "name: Córdoba", "name: " + "Córdoba " * 25, 1), encoding="utf-8")
+    municipalities.write_text(
+        municipalities.read_text(encoding="utf-8").replace("name: Córdoba", "name: " + "Córdoba " * 25, 1),
+        encoding="utf-8",
+    )
     lessons = tree / "modules/02-avanzado/lessons"
     (lessons / "01-unica.es.md").rename(lessons / ("01-" + "u" * 121 + ".es.md"))
     module = tree / "modules/01-basico/module.yaml"
@@ -263,5 +317,7 @@ def test_check_command_prints_hours_and_bank_figures(app):
     result = app.test_cli_runner().invoke(args=["content", "check", "--path", str(FIXTURE_CONTENT)])
     assert result.exit_code == 0, result.output
     assert "basico: 2 h = lessons 20 min + activities 60 min + quiz 30 min" in result.output
-    assert ("bank basico: 5 questions; applied 0/5 (0%); key longest 1/2 single-choice (50%); true 1/2 "
-            "true/false (50%); 1 multiple-choice") in result.output
+    assert (
+        "bank basico: 5 questions; applied 0/5 (0%); key longest 1/2 single-choice (50%); true 1/2 "
+        "true/false (50%); 1 multiple-choice"
+    ) in result.output

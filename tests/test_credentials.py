@@ -1,4 +1,5 @@
 """The credentials package on its own: codes, keys, Data Integrity proofs, status lists, OB 3.0."""
+
 import copy
 import json
 import pathlib
@@ -43,26 +44,42 @@ def dropped_terms(document):
     """Keys of a document that no context defines: JSON-LD expansion drops them (so they go unsigned),
     and compacting the expanded form with the same contexts does not bring them back."""
     unsigned = {k: v for k, v in document.items() if k != "proof"}
-    compacted = pyld_jsonld.compact(jsonld.expand(unsigned), {"@context": unsigned["@context"]},
-                                    {"documentLoader": jsonld.document_loader})
+    compacted = pyld_jsonld.compact(
+        jsonld.expand(unsigned), {"@context": unsigned["@context"]}, {"documentLoader": jsonld.document_loader}
+    )
     return sorted(_keys(unsigned, set()) - _keys(compacted, set()))
 
 
 CLAIMS = {
-    "heading": "Programa", "title": "Certificado de capacitación", "subject": "Íñigo Peña",
-    "statement": "Íñigo Peña completó la capacitación.", "lines": ["Módulo 1: 10 horas"],
+    "heading": "Programa",
+    "title": "Certificado de capacitación",
+    "subject": "Íñigo Peña",
+    "statement": "Íñigo Peña completó la capacitación.",
+    "lines": ["Módulo 1: 10 horas"],
     "holder": {"name": "Íñigo Peña", "area": "Salud"},
     "issuer": {"name": "OIM, programa MigraCiudades"},
-    "achievement": {"key": "training", "name": "Capacitación", "description": "Cuatro módulos.",
-                    "criteria": "Completar y aprobar cada módulo.", "hours": 40},
+    "achievement": {
+        "key": "training",
+        "name": "Capacitación",
+        "description": "Cuatro módulos.",
+        "criteria": "Completar y aprobar cada módulo.",
+        "hours": 40,
+    },
     "results": [{"key": "basico", "name": "Mejor puntaje: Básico", "value": 87.5}],
 }
 
 
 def _credential(key, code="K7Q49MXD2HPAW3RT"):
     return ob3.signed_credential(
-        key, WHEN, base_url="https://campus.example.org", code=code, claims=CLAIMS, language="es",
-        issuer_name=CLAIMS["issuer"]["name"], email="Inigo@Example.org", salt="abc123",
+        key,
+        WHEN,
+        base_url="https://campus.example.org",
+        code=code,
+        claims=CLAIMS,
+        language="es",
+        issuer_name=CLAIMS["issuer"]["name"],
+        email="Inigo@Example.org",
+        salt="abc123",
         status=statuslist.entry("https://campus.example.org/status/revocation/1", 4242),
     )
 
@@ -77,7 +94,7 @@ def test_codes_have_80_random_bits_in_four_groups_without_look_alikes():
         assert len(code) == 16 and set(code) <= set(codes.ALPHABET)
         assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", codes.grouped(code))
     assert not set("ILOU") & set(codes.ALPHABET)
-    assert len(codes.ALPHABET) ** codes.LENGTH >= 2 ** 80
+    assert len(codes.ALPHABET) ** codes.LENGTH >= 2**80
 
 
 def test_typed_codes_ignore_case_dashes_spaces_and_look_alikes():
@@ -114,7 +131,10 @@ def test_production_refuses_without_a_key_and_development_makes_one_once(tmp_pat
     assert (tmp_path / keys.DEV_KEY_NAME).stat().st_mode & 0o077 == 0, "the key file is private"
     jwk_file = tmp_path / "key.jwk"
     made = keys.write_new(jwk_file, "jwk")
-    assert keys.from_config({"APP_ENV": "production", "CREDENTIAL_KEY_FILE": str(jwk_file)}, "/nonexistent").multibase == made.multibase
+    assert (
+        keys.from_config({"APP_ENV": "production", "CREDENTIAL_KEY_FILE": str(jwk_file)}, "/nonexistent").multibase
+        == made.multibase
+    )
     with pytest.raises(FileExistsError):
         keys.write_new(jwk_file)
 
@@ -125,10 +145,12 @@ def test_production_refuses_without_a_key_and_development_makes_one_once(tmp_pat
 def test_the_implementation_guide_vector_verifies_and_a_tampered_copy_fails():
     vector = _fixture("impl-guide-signed-eddsa-rdfc-2022.json")
     assert integrity.verify(vector).verified
-    for change in (lambda d: d.update(name="Teamwork Badge!"),
-                   lambda d: d["credentialSubject"]["achievement"]["criteria"].update(narrative="Anyone."),
-                   lambda d: d.update(validFrom="2010-01-02T00:00:00Z"),
-                   lambda d: d["proof"].update(created="2010-01-01T19:23:25Z")):
+    for change in (
+        lambda d: d.update(name="Teamwork Badge!"),
+        lambda d: d["credentialSubject"]["achievement"]["criteria"].update(narrative="Anyone."),
+        lambda d: d.update(validFrom="2010-01-02T00:00:00Z"),
+        lambda d: d["proof"].update(created="2010-01-01T19:23:25Z"),
+    ):
         tampered = copy.deepcopy(vector)
         change(tampered)
         assert not integrity.verify(tampered).verified
@@ -151,8 +173,10 @@ def test_our_credentials_validate_against_the_schema_and_verify():
     assert schema_errors(credential) == []
     result = integrity.verify(credential)
     assert result.verified and result.key == key.multibase
-    assert credential["@context"][:2] == ["https://www.w3.org/ns/credentials/v2",
-                                          "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert credential["@context"][:2] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert credential["issuer"]["id"].startswith("https://")
     assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
@@ -176,9 +200,13 @@ def test_the_email_is_hashed_with_salt_and_never_written_plain():
 
 def test_changing_any_signed_claim_breaks_our_signature():
     credential = _credential(keys.generate())
-    for path in (("credentialSubject", "identifier", 0, "identityHash"), ("credentialSubject", "creditsEarned"),
-                 ("credentialSubject", "result", 0, "value"), ("credentialStatus", "statusListIndex"),
-                 ("credentialSubject", "achievement", "criteria", "narrative")):
+    for path in (
+        ("credentialSubject", "identifier", 0, "identityHash"),
+        ("credentialSubject", "creditsEarned"),
+        ("credentialSubject", "result", 0, "value"),
+        ("credentialStatus", "statusListIndex"),
+        ("credentialSubject", "achievement", "criteria", "narrative"),
+    ):
         tampered = copy.deepcopy(credential)
         node = tampered
         for step in path[:-1]:
@@ -216,8 +244,13 @@ def test_status_lists_have_at_least_131072_entries_and_index_0_is_the_leftmost_b
 
 def test_the_status_list_credential_is_signed_and_names_its_purpose():
     key = keys.generate()
-    document = statuslist.status_list_credential("https://campus.example.org/status/revocation/1",
-                                                 "https://campus.example.org/credentials/issuer", [5], key, WHEN)
+    document = statuslist.status_list_credential(
+        "https://campus.example.org/status/revocation/1",
+        "https://campus.example.org/credentials/issuer",
+        [5],
+        key,
+        WHEN,
+    )
     assert integrity.verify(document).verified
     assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert document["credentialSubject"]["statusPurpose"] == "revocation"

@@ -4,6 +4,7 @@ The adversary (tests/attack.py) is written without using app.services.disclosure
 publishes and solves for each hidden count by exact integer enumeration over every row, column and
 total (and over two adjacent filter settings at once). Any hidden count it pins down fails the test.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,6 +28,7 @@ RAW = ("woman", "man", "nonbinary", "undisclosed")
 def test_recoding_merges_nonbinary_and_undeclared_in_aggregates_only():
     assert d.recode({"woman": 3, "man": 2, "nonbinary": 1, "undisclosed": 2}) == {"woman": 3, "man": 2, "other": 3}
     from app.models.people import GENDERS
+
     assert "nonbinary" in GENDERS and "undisclosed" in GENDERS, "a person's record keeps the exact answer"
 
 
@@ -57,8 +59,9 @@ def test_a_total_is_hidden_only_when_nothing_else_protects_a_cell():
 
 
 def test_known_headcounts_are_never_hidden():
-    table = d.protect_table({"a": {"x": 3, "y": 0}}, POLICY, row_totals=d.FIXED, column_totals=d.NONE,
-                            grand_total=d.NONE)
+    table = d.protect_table(
+        {"a": {"x": 3, "y": 0}}, POLICY, row_totals=d.FIXED, column_totals=d.NONE, grand_total=d.NONE
+    )
     assert table.row_total("a").value == 3
     assert table.cell("a", "x").suppressed and table.cell("a", "y").suppressed, "a zero hidden to protect the 3"
 
@@ -78,7 +81,7 @@ def test_registration_periods_merge_months_until_every_municipality_gains_zero_o
     assert d.snap_dates(date(2026, 7, 3), date(2026, 10, 26), periods) == (None, None)
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_like_text_is_neutralised(text):
     assert d.neutralise(text) == "'" + text
     assert d.neutralise("Ana =") == "Ana ="
@@ -156,10 +159,14 @@ COORDINATOR = ("Córdoba", "Rosario", "Salta")
 def test_the_adversary_finds_what_the_former_rules_gave_away():
     """Sanity check of the adversary: the issue's subtractions are found on the former publication."""
     former = Published(
-        cells={"Córdoba": {"woman": 18, "man": 8, "other": None}, "Rosario": {"woman": 12, "man": None, "other": None},
-               "Salta": {"woman": 7, "man": 9, "other": 0}},
+        cells={
+            "Córdoba": {"woman": 18, "man": 8, "other": None},
+            "Rosario": {"woman": 12, "man": None, "other": None},
+            "Salta": {"woman": 7, "man": 9, "other": 0},
+        },
         totals={"Córdoba": 28, "Rosario": 20, "Salta": 16},
-        column_totals={"woman": 37, "man": 24, "other": 3}, grand_total=64,
+        column_totals={"woman": 37, "man": 24, "other": 3},
+        grand_total=64,
     )
     found = {(r, c): v for _t, r, c, v in recovered([former], cap=70)}
     assert found[("Córdoba", "other")] == 2 and found[("Rosario", "man")] == 7 and found[("Rosario", "other")] == 1
@@ -168,8 +175,9 @@ def test_the_adversary_finds_what_the_former_rules_gave_away():
 @pytest.mark.parametrize("sees_people", [True, False])
 @pytest.mark.parametrize("names", [COORDINATOR, tuple(DEMO)])
 def test_demo_overview_hides_nothing_that_can_be_worked_out(request_context, names, sees_people):
-    table, programme = T.overview_table(municipality_rows({n: DEMO[n] for n in names}), 4, POLICY,
-                                        d.Viewer(sees_people))
+    table, programme = T.overview_table(
+        municipality_rows({n: DEMO[n] for n in names}), 4, POLICY, d.Viewer(sees_people)
+    )
     assert recovered([overview_published(table)], cap=90) == []
 
 
@@ -219,8 +227,9 @@ def test_no_hidden_gender_outcome_can_be_recovered(request_context, programme, s
     for name, g in programme.items():
         completed = {k: v // 2 for k, v in g.items()}
         passed = {k: (v + 1) // 2 for k, v in g.items()}
-        outcomes.append(GenderOutcome(name, name, g, completed, passed, {k: 80.0 * v for k, v in g.items()},
-                                      dict(g), dict(g)))
+        outcomes.append(
+            GenderOutcome(name, name, g, completed, passed, {k: 80.0 * v for k, v in g.items()}, dict(g), dict(g))
+        )
     tables = T.gender_outcome_tables(outcomes, POLICY, "municipality", d.Viewer(sees_people))
     cap = sum(sum(g.values()) for g in programme.values())
     for measure in ("enrolled", "completed", "passed"):
@@ -228,16 +237,22 @@ def test_no_hidden_gender_outcome_can_be_recovered(request_context, programme, s
 
 
 @SETTINGS
-@given(counts=st.dictionaries(st.tuples(st.just(2026), st.integers(1, 12)),
-                              st.dictionaries(st.sampled_from(["A", "B", "C"]), st.integers(0, 7), min_size=1),
-                              min_size=1, max_size=8),
-       start=st.integers(1, 12), end=st.integers(1, 12))
+@given(
+    counts=st.dictionaries(
+        st.tuples(st.just(2026), st.integers(1, 12)),
+        st.dictionaries(st.sampled_from(["A", "B", "C"]), st.integers(0, 7), min_size=1),
+        min_size=1,
+        max_size=8,
+    ),
+    start=st.integers(1, 12),
+    end=st.integers(1, 12),
+)
 def test_two_allowed_registration_settings_never_differ_by_a_small_group(counts, start, end):
     """Whole months, merged: between any two allowed boundaries every municipality gains 0 or >= 5 people."""
     periods = d.registration_periods(counts, POLICY)
     boundaries = [p[0] for p in periods] + [date(2027, 1, 1)]
     for i, a in enumerate(boundaries):
-        for b in boundaries[i + 1:]:
+        for b in boundaries[i + 1 :]:
             if len(periods) == 1:
                 break  # one period: the only setting is no filter at all
             for group in {g for month in counts.values() for g in month}:
@@ -250,8 +265,9 @@ def test_two_allowed_registration_settings_never_differ_by_a_small_group(counts,
     assert snapped[1] is None or date.fromordinal(snapped[1].toordinal() + 1) in boundaries
 
 
-provinces = st.dictionaries(st.sampled_from(["A", "B", "C", "D"]), st.tuples(st.sampled_from(["P", "Q"]), group),
-                            min_size=2, max_size=4)
+provinces = st.dictionaries(
+    st.sampled_from(["A", "B", "C", "D"]), st.tuples(st.sampled_from(["P", "Q"]), group), min_size=2, max_size=4
+)
 
 
 @SETTINGS

@@ -1,4 +1,5 @@
 """Disclosure control in the pages and exports: who gets what, filters, headline figures, safe files."""
+
 from __future__ import annotations
 
 import csv
@@ -20,24 +21,28 @@ def _rows(body: str) -> list[list[str]]:
 
 def _table(rows: list[list[str]], first: str) -> tuple[list[str], list[list[str]]]:
     start = next(i for i, r in enumerate(rows) if r and r[0] == first)
-    return rows[start], [r for r in rows[start + 1:] if r]
+    return rows[start], [r for r in rows[start + 1 :] if r]
 
 
 @pytest.fixture
 def demo(make_user, in_app):
     """Córdoba and Rosario as in the demo data: 18/8/1/1 and 12/7/1/0, with staff of every kind."""
     made = {"cordoba": [], "rosario": []}
-    for municipality, counts in (("cordoba", {"woman": 18, "man": 8, "nonbinary": 1, "undisclosed": 1}),
-                                 ("rosario", {"woman": 12, "man": 7, "nonbinary": 1})):
+    for municipality, counts in (
+        ("cordoba", {"woman": 18, "man": 8, "nonbinary": 1, "undisclosed": 1}),
+        ("rosario", {"woman": 12, "man": 7, "nonbinary": 1}),
+    ):
         for gender, n in counts.items():
             for i in range(n):
-                made[municipality].append(make_user(municipality=municipality, gender=gender,
-                                                    area=("salud", "educacion", "empleo")[i % 3]))
+                made[municipality].append(
+                    make_user(municipality=municipality, gender=gender, area=("salud", "educacion", "empleo")[i % 3])
+                )
     coordinator = make_user(role="coordinator", municipality=None, area=None, email="coord@example.org")
 
     def scope():
         user = db.session.get(User, coordinator.id)
         user.all_municipalities = True
+
     in_app(scope)
     focal = make_user(municipality="rosario", is_focal_point=True, gender="woman", email="focal@example.org")
     ids = in_app(lambda: {m.key: m.id for m in db.session.scalars(select(Municipality))})
@@ -63,9 +68,13 @@ def test_overview_shows_the_headline_for_large_municipalities(client, login, dem
 def test_a_chart_bar_reads_hidden_only_when_its_table_cell_does(client, login, demo):
     login(demo["coordinator"])
     html = client.get("/monitoring/").get_data(as_text=True)
-    chart = html[html.index('id="chart-municipality-shares"'):html.index("</figure>", html.index('id="chart-municipality-shares"'))]
+    chart = html[
+        html.index('id="chart-municipality-shares"') : html.index(
+            "</figure>", html.index('id="chart-municipality-shares"')
+        )
+    ]
     values = re.findall(r'class="bar-value">(.*?)</span>\s*</li>', chart, re.S)
-    table = html[html.index('id="table-overview"'):]
+    table = html[html.index('id="table-overview"') :]
     assert len(values) == 2
     assert not any("oculto" in v for v in values), "both shares are published, so no bar is hidden"
     assert "≈" in values[0] and "≈" in table
@@ -78,11 +87,16 @@ def test_focal_points_get_no_figures_for_a_group_under_five(client, login, demo,
         for user in db.session.scalars(select(User).where(User.municipality_id == demo["ids"]["rosario"])):
             if user.created_at.year != 2026 or user.created_at.month != 3:
                 user.created_at = datetime(2026, 6, 10, tzinfo=timezone.utc)
+
     in_app(move_registration)
     login(demo["focal"])
     rosario = demo["ids"]["rosario"]
-    html = client.get(f"/monitoring/municipalities/{rosario}?registered_from=2026-03-01&registered_to=2026-03-31").get_data(as_text=True)
-    assert "estas fechas abarcan a todas las personas" in html, "three people in March: March joins June, which is everyone"
+    html = client.get(
+        f"/monitoring/municipalities/{rosario}?registered_from=2026-03-01&registered_to=2026-03-31"
+    ).get_data(as_text=True)
+    assert "estas fechas abarcan a todas las personas" in html, (
+        "three people in March: March joins June, which is everyone"
+    )
     whole = client.get(f"/monitoring/municipalities/{rosario}").get_data(as_text=True)
     assert "demasiado estrecho" not in whole
     body = client.get(f"/monitoring/municipalities/{rosario}?format=csv&table=funnel").get_data(as_text=True)
@@ -103,27 +117,36 @@ def test_a_focal_point_of_a_tiny_municipality_is_told_the_group_is_too_small(cli
 
 def test_focal_points_see_small_progress_counts_hidden_and_staff_see_them(client, login, demo, in_app):
     from tests.test_monitoring import _progress
+
     in_app(lambda: _progress(demo["rosario"][0].id, ("basico",)))
     rosario = demo["ids"]["rosario"]
     login(demo["focal"])
-    header, rows = _table(_rows(client.get(f"/monitoring/municipalities/{rosario}?format=csv&table=modules")
-                                .get_data(as_text=True)), "Módulo")
+    header, rows = _table(
+        _rows(client.get(f"/monitoring/municipalities/{rosario}?format=csv&table=modules").get_data(as_text=True)),
+        "Módulo",
+    )
     basico = rows[0]
     assert basico[header.index("Empezaron")] == "oculto" and basico[header.index("Puntaje promedio")] == "oculto"
     client.post("/auth/logout")
     login(demo["coordinator"])
-    header, rows = _table(_rows(client.get(f"/monitoring/municipalities/{rosario}?format=csv&table=modules")
-                                .get_data(as_text=True)), "Módulo")
+    header, rows = _table(
+        _rows(client.get(f"/monitoring/municipalities/{rosario}?format=csv&table=modules").get_data(as_text=True)),
+        "Módulo",
+    )
     assert rows[0][header.index("Empezaron")] == "1", "the people list shows it anyway"
 
 
 def test_registration_dates_work_in_whole_months(client, login, demo, in_app):
     """The issue's case: two settings one day apart used to differ by the one person registered that day."""
+
     def dates():
-        users = db.session.scalars(select(User).where(User.municipality_id == demo["ids"]["cordoba"]).order_by(User.id)).all()
+        users = db.session.scalars(
+            select(User).where(User.municipality_id == demo["ids"]["cordoba"]).order_by(User.id)
+        ).all()
         for i, user in enumerate(users):
             user.created_at = datetime(2026, 9 + (i % 2), 10 + i % 17, tzinfo=timezone.utc)
         users[0].created_at = datetime(2026, 10, 26, 12, tzinfo=timezone.utc)
+
     in_app(dates)
     login(demo["coordinator"])
     a = client.get("/monitoring/?registered_to=2026-10-26&format=csv").get_data(as_text=True)
@@ -145,6 +168,7 @@ def test_views_sliced_by_area_publish_no_gender_figures(client, login, demo):
 
 def _area_id(client):
     from app.models import Area
+
     with client.application.app_context():
         return db.session.scalar(select(Area.id).where(Area.key == "salud"))
 
@@ -164,8 +188,13 @@ PAYLOADS = ['=HYPERLINK("http://x","y")', "+54 11 1234", "-1+1", "@SUM(A1:A2)", 
 def _export(app, fmt, text):
     from app.monitoring.export import export
     from app.monitoring.tables import Column, Table
-    table = Table("t", "Prueba", [Column("name", "Nombre", "text", numeric=False), Column("n", "N")],
-                  rows=[{"name": text, "n": -3}])
+
+    table = Table(
+        "t",
+        "Prueba",
+        [Column("name", "Nombre", "text", numeric=False), Column("n", "N")],
+        rows=[{"name": text, "n": -3}],
+    )
     with app.test_request_context():
         return export(table, fmt, [text]).get_data()
 
@@ -180,10 +209,15 @@ def test_csv_export_neutralises_every_formula_prefix(app, text):
 @pytest.mark.parametrize("text", PAYLOADS)
 def test_xlsx_export_writes_formula_like_text_as_text(app, text):
     import zipfile
+
     data = _export(app, "xlsx", text)
     sheet = load_workbook(io.BytesIO(data)).active
-    cells = [c for row in sheet.iter_rows() for c in row  # XML reads a carriage return back as a newline
-             if isinstance(c.value, str) and c.value.replace("\n", "\r") == text.replace("\n", "\r")]
+    cells = [
+        c
+        for row in sheet.iter_rows()
+        for c in row  # XML reads a carriage return back as a newline
+        if isinstance(c.value, str) and c.value.replace("\n", "\r") == text.replace("\n", "\r")
+    ]
     assert len(cells) == 2 and all(c.data_type == "s" for c in cells), "string cells, never formulas"
     assert any(c.value == -3 for row in sheet.iter_rows() for c in row), "numbers stay numbers"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

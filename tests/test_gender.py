@@ -1,8 +1,19 @@
 """The former gender API (kept for callers) follows the disclosure rules: recoding, shares, parity, suppression."""
+
 import pytest
 
 from app.services.gender import (
-    ABOVE, BELOW, OTHER, WITHIN, Policy, balance, parity_status, safe_mean, safe_rate, suppress_row, women_share,
+    ABOVE,
+    BELOW,
+    OTHER,
+    WITHIN,
+    Policy,
+    balance,
+    parity_status,
+    safe_mean,
+    safe_rate,
+    suppress_row,
+    women_share,
 )
 
 POLICY = Policy(parity_low=40, parity_high=60, min_group=5)
@@ -14,9 +25,19 @@ def test_share_is_among_women_and_men_only():
     assert women_share({"undisclosed": 7, "nonbinary": 3}) is None
 
 
-@pytest.mark.parametrize("share,expected", [
-    (40.0, WITHIN), (60.0, WITHIN), (50.0, WITHIN), (39.99, BELOW), (60.01, ABOVE), (0.0, BELOW), (100.0, ABOVE), (None, None),
-])
+@pytest.mark.parametrize(
+    "share,expected",
+    [
+        (40.0, WITHIN),
+        (60.0, WITHIN),
+        (50.0, WITHIN),
+        (39.99, BELOW),
+        (60.01, ABOVE),
+        (0.0, BELOW),
+        (100.0, ABOVE),
+        (None, None),
+    ],
+)
 def test_parity_band_includes_both_ends(share, expected):
     assert parity_status(share, POLICY) == expected
 

@@ -1,4 +1,5 @@
 """Grading rules: one point per question, multiple choice all or nothing, best attempt counts."""
+
 from app.services.grading import best_score, grade, question_is_correct
 from app.services.completion import module_complete
 

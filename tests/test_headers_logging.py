@@ -1,5 +1,6 @@
 """Security headers, no caching of personal pages, one log line per request with a request id,
 tracebacks to the log only, and an actor in every audit event."""
+
 import logging
 
 import pytest
@@ -53,6 +54,7 @@ def test_errors_go_to_the_log_with_their_traceback_never_to_the_client(make_app,
     @broken.get("/_boom")
     def boom():
         raise RuntimeError("secret detail of the failure")
+
     with caplog.at_level(logging.ERROR):
         response = broken.test_client().get("/_boom")
     assert response.status_code == 500

@@ -1,4 +1,5 @@
 """Three languages: complete and current catalogues, locale choice, content in each language."""
+
 import pathlib
 import subprocess
 import sys
@@ -31,7 +32,9 @@ def _t(lang, msgid):
 @pytest.mark.parametrize("lang", ["en", "pt"])
 def test_catalogue_is_complete_and_not_fuzzy(lang):
     catalog = _catalog(lang)
-    untranslated = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    untranslated = [
+        m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == []
     assert fuzzy == []
@@ -42,9 +45,27 @@ def test_catalogue_is_complete_and_not_fuzzy(lang):
 def test_catalogues_are_current_with_the_code(tmp_path):
     """Extracting again yields exactly the messages the catalogues hold."""
     fresh = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "--no-location", "--sort-output", "--omit-header", "-o", str(fresh), "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with open(fresh, "rb") as handle:
         extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     with open(TRANSLATIONS / "messages.pot", "rb") as handle:
@@ -71,6 +92,7 @@ def test_pages_of_every_blueprint_render_in_each_language(client, make_user, log
 
     def text(msgid):
         return msgid if lang == "es" else _t(lang, msgid)
+
     assert text("Qué puede hacer aquí") in client.get("/").get_data(as_text=True)
     assert text("Crear una cuenta") in client.get("/auth/register").get_data(as_text=True)
     login(staff)
@@ -118,6 +140,7 @@ def test_grading_does_not_depend_on_the_language(client, make_user, login, in_ap
         def answers(attempt_id=attempt_id):
             attempt = db.session.get(QuizAttempt, attempt_id)
             return {dq.item.id: sorted(dq.correct_ids) for dq in quiz_service.drawn_questions(attempt)}
+
         right = in_app(answers)
         data = {"action": "submit", "asked": list(right)}
         data.update({f"q{k}": v for k, v in right.items()})
@@ -135,6 +158,7 @@ def test_times_are_shown_in_the_users_time_zone(client, make_user, login, in_app
 
     def fix_time():
         db.session.get(QuizAttempt, attempt_id).submitted_at = datetime(2026, 3, 15, 14, 0, tzinfo=timezone.utc)
+
     in_app(fix_time)
     assert "11:00" in client.get("/modules/basico").get_data(as_text=True), "Buenos Aires is UTC-3"
     in_app(lambda: setattr(db.session.get(User, user.id), "timezone", "America/Mexico_City"))

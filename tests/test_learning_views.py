@@ -1,4 +1,5 @@
 """Learning pages: catalogue, lessons, the quiz form, results, and privacy of attempts."""
+
 import re
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ def _correct_answers(in_app, attempt_id):
     def collect():
         attempt = db.session.get(QuizAttempt, attempt_id)
         return {dq.item.id: sorted(dq.correct_ids) for dq in drawn_questions(attempt)}
+
     return in_app(collect)
 
 
@@ -73,6 +75,7 @@ def test_quiz_page_never_reveals_the_right_answers(client, make_user, login, in_
     def flip():  # swap which choices are right; the page must not change at all
         for choice in db.session.scalars(select(Choice)):
             choice.is_correct = not choice.is_correct
+
     in_app(flip)
     after = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     token = re.compile(r'name="csrf_token" value="[^"]+"')  # signed with a timestamp: differs across seconds
@@ -87,7 +90,9 @@ def test_full_quiz_flow_save_resume_submit_and_review(client, make_user, login, 
     assert len(items) == 4
     correct = _correct_answers(in_app, attempt_id)
     first = items[0]
-    response = client.post(f"/attempts/{attempt_id}", data={"action": "save", "asked": items, f"q{first}": correct[first]})
+    response = client.post(
+        f"/attempts/{attempt_id}", data={"action": "save", "asked": items, f"q{first}": correct[first]}
+    )
     assert response.status_code == 302
     # reopening the quiz resumes the same attempt with the saved answer checked
     assert _start(client) == attempt_id
@@ -133,8 +138,9 @@ def test_autosave_keeps_answers_and_answers_json(client, make_user, login, in_ap
     attempt_id = _start(client)
     items = _item_ids(client.get(f"/attempts/{attempt_id}").get_data(as_text=True))
     correct = _correct_answers(in_app, attempt_id)
-    response = client.post(f"/attempts/{attempt_id}/autosave",
-                           data={"asked": items, f"q{items[1]}": correct[items[1]], "revision": "1"})
+    response = client.post(
+        f"/attempts/{attempt_id}/autosave", data={"asked": items, f"q{items[1]}": correct[items[1]], "revision": "1"}
+    )
     assert response.status_code == 200 and response.get_json()["saved"] is True
     submit_attempt(client, attempt_id)
     response = client.post(f"/attempts/{attempt_id}/autosave", data={"asked": items, "revision": "2"})
@@ -142,8 +148,12 @@ def test_autosave_keeps_answers_and_answers_json(client, make_user, login, in_ap
 
 
 def _selections(in_app, attempt_id):
-    return in_app(lambda: {row.id: row.selected for row in db.session.scalars(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id))})
+    return in_app(
+        lambda: {
+            row.id: row.selected
+            for row in db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id))
+        }
+    )
 
 
 def test_autosave_accepts_only_the_documented_form_format(client, make_user, login, in_app):
@@ -157,8 +167,11 @@ def test_autosave_accepts_only_the_documented_form_format(client, make_user, log
     assert client.post(url, data="q1=2", content_type="text/plain").status_code == 415
     assert client.post(url, data={"asked": items}).status_code == 400, "revision is required"
     assert all(not picks for picks in _selections(in_app, attempt_id).values()), "nothing stored"
-    response = client.post(url, data={"asked": items, f"q{items[0]}": correct[items[0]], "revision": "1"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        url,
+        data={"asked": items, f"q{items[0]}": correct[items[0]], "revision": "1"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and response.get_json()["revision"] == 1
     assert _selections(in_app, attempt_id)[items[0]] == correct[items[0]]
 
@@ -171,10 +184,13 @@ def test_answer_values_that_are_not_choices_of_the_question_are_a_400(client, ma
     foreign = correct[items[1]][0]
     for value in ("²", "9" * 5000, str(foreign), "2147483648"):
         for action in ("save", "submit"):
-            response = client.post(f"/attempts/{attempt_id}", data={"action": action, "asked": items, f"q{items[0]}": value})
+            response = client.post(
+                f"/attempts/{attempt_id}", data={"action": action, "asked": items, f"q{items[0]}": value}
+            )
             assert response.status_code == 400, (value[:10], action)
-        response = client.post(f"/attempts/{attempt_id}/autosave",
-                               data={"asked": items, f"q{items[0]}": value, "revision": "3"})
+        response = client.post(
+            f"/attempts/{attempt_id}/autosave", data={"asked": items, f"q{items[0]}": value, "revision": "3"}
+        )
         assert response.status_code == 400
     assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).status) == "open"
     assert all(not picks for picks in _selections(in_app, attempt_id).values())

@@ -1,4 +1,5 @@
 """Email delivery: SMTP settings from configuration, a console backend, failures logged not shown."""
+
 import logging
 import socket
 

@@ -1,4 +1,5 @@
 """The Alembic migrations and the models describe the same schema."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -25,16 +26,26 @@ def test_focal_point_flag_becomes_a_designation_and_back(make_app, tmp_path):
     with other.app_context():
         upgrade(directory=migrations, revision="dc31cf1605d2")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO municipality (id, key, name, province, country, created_at) "
-                              "VALUES (1, 'cordoba', 'Córdoba', 'Córdoba', 'AR', '2026-01-01 00:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO municipality (id, key, name, province, country, created_at) "
+                    "VALUES (1, 'cordoba', 'Córdoba', 'Córdoba', 'AR', '2026-01-01 00:00:00')"
+                )
+            )
             for uid, focal in ((1, 1), (2, 0)):
-                conn.execute(text(
-                    'INSERT INTO "user" (id, email, name, password_hash, role, is_focal_point, municipality_id, gender, '
-                    "active, created_at, all_municipalities) VALUES (:id, :e, 'X', 'h', 'official', :f, 1, 'woman', 1, "
-                    "'2026-01-01 00:00:00', 0)"), {"id": uid, "e": f"p{uid}@example.org", "f": focal})
+                conn.execute(
+                    text(
+                        'INSERT INTO "user" (id, email, name, password_hash, role, is_focal_point, municipality_id, gender, '
+                        "active, created_at, all_municipalities) VALUES (:id, :e, 'X', 'h', 'official', :f, 1, 'woman', 1, "
+                        "'2026-01-01 00:00:00', 0)"
+                    ),
+                    {"id": uid, "e": f"p{uid}@example.org", "f": focal},
+                )
         upgrade(directory=migrations, revision="305249f40e48")
         with db.engine.connect() as conn:
-            rows = conn.execute(text("SELECT municipality_id, focal_point_id, substitute_id FROM municipal_cycle")).all()
+            rows = conn.execute(
+                text("SELECT municipality_id, focal_point_id, substitute_id FROM municipal_cycle")
+            ).all()
             cycles = conn.execute(text("SELECT count(*) FROM cycle")).scalar()
         assert rows == [(1, 1, None)] and cycles == 1
         downgrade(directory=migrations, revision="dc31cf1605d2")

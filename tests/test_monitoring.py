@@ -1,4 +1,5 @@
 """Monitoring: figures computed right, scope respected everywhere, constant query counts, exports."""
+
 import csv
 import io
 
@@ -21,17 +22,26 @@ def _progress(user_id, modules=("basico",), passing=True):
             progress_service.complete_lesson(user_id, lesson.id, utcnow())
         quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
         attempt = quiz_service.start_or_resume(user_id, quiz)
-        answers = {dq.item.id: (sorted(dq.correct_ids) if passing else [next(c.id for c in dq.choices if not c.is_correct)])
-                   for dq in quiz_service.drawn_questions(attempt)}
+        answers = {
+            dq.item.id: (sorted(dq.correct_ids) if passing else [next(c.id for c in dq.choices if not c.is_correct)])
+            for dq in quiz_service.drawn_questions(attempt)
+        }
         quiz_service.submit(attempt, answers)
 
 
 @pytest.fixture
 def people(make_user, in_app):
     """Córdoba: 6 women and 3 men, some with progress; Rosario: 2 women. Staff of every kind."""
-    cordoba = [make_user(municipality="cordoba", gender="woman", area="salud", name=f"Córdoba Mujer {i}") for i in range(6)]
-    cordoba += [make_user(municipality="cordoba", gender="man", area="educacion", name=f"Córdoba Varón {i}") for i in range(3)]
-    rosario = [make_user(municipality="rosario", gender="woman", name=f"Rosario Persona {i}", email=f"rosario{i}@example.org") for i in range(2)]
+    cordoba = [
+        make_user(municipality="cordoba", gender="woman", area="salud", name=f"Córdoba Mujer {i}") for i in range(6)
+    ]
+    cordoba += [
+        make_user(municipality="cordoba", gender="man", area="educacion", name=f"Córdoba Varón {i}") for i in range(3)
+    ]
+    rosario = [
+        make_user(municipality="rosario", gender="woman", name=f"Rosario Persona {i}", email=f"rosario{i}@example.org")
+        for i in range(2)
+    ]
     in_app(lambda: [_progress(u.id, ("basico", "avanzado")) for u in cordoba[:2]])
     in_app(lambda: _progress(cordoba[6].id, ("basico",), passing=False))
     in_app(lambda: _progress(rosario[0].id, ("basico",)))
@@ -40,6 +50,7 @@ def people(make_user, in_app):
     def scope():
         user = db.session.get(User, coordinator.id)
         user.scope = [db.session.scalar(select(Municipality).where(Municipality.key == "cordoba"))]
+
     in_app(scope)
     iom = make_user(role="iom_officer", municipality=None, area=None, email="iom@example.org")
     focal = make_user(municipality="rosario", is_focal_point=True, email="focal@example.org", name="Rosario Focal")
@@ -53,6 +64,7 @@ def test_overview_figures(client, login, people):
     assert "Córdoba" in html and "Rosario" in html
     from app.services.monitoring import Filters, overview
     from tests.conftest import FixtureConfig  # noqa: F401
+
     with client.application.app_context():
         rows = {r.name: r for r in overview(None, Filters())}
     cordoba = rows["Córdoba"]
@@ -73,9 +85,13 @@ def test_coordinator_sees_only_their_municipalities_everywhere(client, login, pe
     assert client.get(f"/monitoring/municipalities/{cordoba_id}").status_code == 200
     assert client.get(f"/monitoring/officials/{people['rosario'][0].id}").status_code == 404
     assert client.get(f"/monitoring/officials/{people['cordoba'][0].id}").status_code == 200
-    for path in ("/monitoring/?format=csv", "/monitoring/gender?level=municipality&format=csv",
-                 "/monitoring/?province=Santa+Fe&format=csv", f"/monitoring/modules/{_module_id(client)}?format=csv&table=scores",
-                 f"/monitoring/municipalities/{cordoba_id}?format=csv&table=officials"):
+    for path in (
+        "/monitoring/?format=csv",
+        "/monitoring/gender?level=municipality&format=csv",
+        "/monitoring/?province=Santa+Fe&format=csv",
+        f"/monitoring/modules/{_module_id(client)}?format=csv&table=scores",
+        f"/monitoring/municipalities/{cordoba_id}?format=csv&table=officials",
+    ):
         body = client.get(path).get_data(as_text=True)
         assert "Rosario" not in body and "rosario" not in body, path
     gender = client.get("/monitoring/gender?level=municipality").get_data(as_text=True)
@@ -113,6 +129,7 @@ def test_scope_rule(in_app, people):
         assert visible_municipality_ids(db.session.get(User, people["cordoba"][0].id)) == set()
         coordinator.all_municipalities = True
         assert visible_municipality_ids(coordinator) is None
+
     in_app(check)
 
 
@@ -124,19 +141,21 @@ def test_small_cells_are_suppressed_in_page_and_export_alike(client, login, peop
     rows = list(csv.reader(io.StringIO(client.get("/monitoring/?format=csv").get_data(as_text=True).lstrip("\ufeff"))))
     header_index = next(i for i, r in enumerate(rows) if r and r[0] == "Municipio")
     header = rows[header_index]
-    cordoba = next(r for r in rows[header_index + 1:] if r and r[0] == "Córdoba")
+    cordoba = next(r for r in rows[header_index + 1 :] if r and r[0] == "Córdoba")
     assert cordoba[header.index("Varones")] == "oculto"
     assert cordoba[header.index("Inscriptas/os")] == "9", "headcounts stay: the people list shows them anyway"
     hidden = [c for c in ("Mujeres", "Otra identidad o sin declarar") if cordoba[header.index(c)] == "oculto"]
     assert hidden, "men alone hidden would be 9 - women - others"
     assert cordoba[header.index("Paridad")] == "Por encima", "6 of 9 is above the band: the flag names no one"
-    rosario = next(r for r in rows[header_index + 1:] if r and r[0] == "Rosario")
+    rosario = next(r for r in rows[header_index + 1 :] if r and r[0] == "Rosario")
     assert rosario[header.index("Mujeres")] == "oculto"
     assert rosario[header.index("Paridad")] == "", "fewer than five women and men: no flag"
     total = rows[-1]
     assert total[0] == "Total" and total[header.index("Inscriptas/os")] == "12"
     assert total[header.index("Varones")] == "oculto"
-    assert any("Cómo leer estas cifras" in r[0] for r in rows[:header_index] if r), "the reading note travels with the file"
+    assert any("Cómo leer estas cifras" in r[0] for r in rows[:header_index] if r), (
+        "the reading note travels with the file"
+    )
 
 
 def test_exports_carry_title_date_scope_and_localised_headers(client, login, people):
@@ -166,6 +185,7 @@ def test_municipality_page_shows_funnel_modules_areas_and_people(client, login, 
     searched = client.get(f"/monitoring/municipalities/{people['ids']['cordoba']}?q=var%C3%B3n").get_data(as_text=True)
     assert "Córdoba Varón 1" in searched and "Córdoba Mujer 0" not in searched
     from app.services.monitoring import Filters, funnel
+
     with client.application.app_context():
         result = funnel(None, Filters(municipality_id=people["ids"]["cordoba"]))
     assert (result.registered, result.started, result.lessons, result.passed, result.all_modules) == (9, 3, 3, 2, 2)
@@ -216,9 +236,17 @@ def test_query_count_does_not_grow_with_data(client, login, people, make_user, i
     login(people["iom"])
     cordoba = people["ids"]["cordoba"]
     module_id = _module_id(client)
-    paths = ["/monitoring/", f"/monitoring/municipalities/{cordoba}", f"/monitoring/modules/{module_id}",
-             "/monitoring/gender?level=municipality", "/monitoring/gender?level=module", "/monitoring/?format=xlsx",
-             f"/monitoring/municipalities/{cordoba}?format=csv&table=officials", "/admin/users", "/admin/audit"]
+    paths = [
+        "/monitoring/",
+        f"/monitoring/municipalities/{cordoba}",
+        f"/monitoring/modules/{module_id}",
+        "/monitoring/gender?level=municipality",
+        "/monitoring/gender?level=module",
+        "/monitoring/?format=xlsx",
+        f"/monitoring/municipalities/{cordoba}?format=csv&table=officials",
+        "/admin/users",
+        "/admin/audit",
+    ]
 
     def measure():
         counts = []
@@ -232,8 +260,13 @@ def test_query_count_does_not_grow_with_data(client, login, people, make_user, i
         return counts
 
     small = measure()
-    more = [make_user(municipality=m, gender=g, area=a) for m in ("cordoba", "rosario")
-            for g in ("woman", "man", "nonbinary") for a in ("salud", "empleo") for _ in range(3)]
+    more = [
+        make_user(municipality=m, gender=g, area=a)
+        for m in ("cordoba", "rosario")
+        for g in ("woman", "man", "nonbinary")
+        for a in ("salud", "empleo")
+        for _ in range(3)
+    ]
     in_app(lambda: [_progress(u.id, ("basico",), passing=i % 2 == 0) for i, u in enumerate(more[:20])])
     large = measure()
     assert small == large, dict(zip(paths, zip(small, large, strict=False), strict=False))

@@ -3,6 +3,7 @@
 Each state transition and each permission is exercised through the pages, including the substitute
 focal point and a focal point of another municipality.
 """
+
 from __future__ import annotations
 
 import io
@@ -65,15 +66,27 @@ def cycle_world(make_user, in_app):
         coordinator_user.scope = [by_key["cordoba"]]
         db.session.get(User, outsider_coordinator.id).scope = [by_key["rosario"]]
         mcs = {mc.municipality_id: mc.id for mc in db.session.scalars(select(MunicipalCycle))}
-        return {"cordoba": mcs[by_key["cordoba"].id], "rosario": mcs[by_key["rosario"].id],
-                "cordoba_id": by_key["cordoba"].id, "cycle": db.session.scalar(select(Cycle.id))}
-    return {"iom": iom, "coordinator": coordinator, "outsider_coordinator": outsider_coordinator, "focal": focal,
-            "substitute": substitute, "official": official, "other_focal": other_focal, **in_app(ids)}
+        return {
+            "cordoba": mcs[by_key["cordoba"].id],
+            "rosario": mcs[by_key["rosario"].id],
+            "cordoba_id": by_key["cordoba"].id,
+            "cycle": db.session.scalar(select(Cycle.id)),
+        }
+
+    return {
+        "iom": iom,
+        "coordinator": coordinator,
+        "outsider_coordinator": outsider_coordinator,
+        "focal": focal,
+        "substitute": substitute,
+        "official": official,
+        "other_focal": other_focal,
+        **in_app(ids),
+    }
 
 
 def _count(in_app, model, **where):
-    return in_app(lambda: db.session.scalar(
-        select(func.count()).select_from(model).filter_by(**where)))
+    return in_app(lambda: db.session.scalar(select(func.count()).select_from(model).filter_by(**where)))
 
 
 # --------------------------------------------------------------------------- cycles and designations
@@ -82,16 +95,20 @@ def _count(in_app, model, **where):
 def test_only_iom_opens_cycles_and_admits_municipalities(client, login, cycle_world, in_app):
     login(cycle_world["coordinator"])
     assert client.get("/cycles").status_code == 200
-    denied = client.post("/cycles", data={"c-year": 2031, "c-name": "2031", "c-starts_on": "2031-01-01",
-                                          "c-ends_on": "2031-12-31"})
+    denied = client.post(
+        "/cycles", data={"c-year": 2031, "c-name": "2031", "c-starts_on": "2031-01-01", "c-ends_on": "2031-12-31"}
+    )
     assert denied.status_code == 403
     client.post("/auth/logout")
     login(cycle_world["iom"])
-    bad = client.post("/cycles", data={"c-year": 2031, "c-name": "2031", "c-starts_on": "2031-12-31",
-                                       "c-ends_on": "2031-01-01"})
+    bad = client.post(
+        "/cycles", data={"c-year": 2031, "c-name": "2031", "c-starts_on": "2031-12-31", "c-ends_on": "2031-01-01"}
+    )
     assert bad.status_code == 200 and "posterior" in bad.get_data(as_text=True)
-    created = client.post("/cycles", data={"c-year": 2031, "c-name": "MigraCiudades 2031",
-                                           "c-starts_on": "2031-01-01", "c-ends_on": "2031-12-31"})
+    created = client.post(
+        "/cycles",
+        data={"c-year": 2031, "c-name": "MigraCiudades 2031", "c-starts_on": "2031-01-01", "c-ends_on": "2031-12-31"},
+    )
     assert created.status_code == 302
     cycle_id = in_app(lambda: db.session.scalar(select(Cycle.id).where(Cycle.year == 2031)))
     client.post(f"/cycles/{cycle_id}", data={"a-municipality": cycle_world["cordoba_id"]})
@@ -99,7 +116,9 @@ def test_only_iom_opens_cycles_and_admits_municipalities(client, login, cycle_wo
     assert _count(in_app, AuditEvent, action="municipality_admitted", actor_id=cycle_world["iom"].id) == 1
 
 
-def test_focal_point_and_substitute_are_designated_per_cycle_by_staff_in_scope(client, login, cycle_world, in_app, make_user):
+def test_focal_point_and_substitute_are_designated_per_cycle_by_staff_in_scope(
+    client, login, cycle_world, in_app, make_user
+):
     newcomer = make_user(email="new@example.org")
     mc = cycle_world["cordoba"]
     login(cycle_world["outsider_coordinator"])
@@ -107,17 +126,23 @@ def test_focal_point_and_substitute_are_designated_per_cycle_by_staff_in_scope(c
     assert client.post(f"/municipal/{mc}/designations", data={"d-focal_point": newcomer.id}).status_code == 404
     client.post("/auth/logout")
     login(cycle_world["coordinator"])
-    response = client.post(f"/municipal/{mc}/designations",
-                           data={"d-focal_point": newcomer.id, "d-substitute": cycle_world["substitute"].id})
+    response = client.post(
+        f"/municipal/{mc}/designations",
+        data={"d-focal_point": newcomer.id, "d-substitute": cycle_world["substitute"].id},
+    )
     assert response.status_code == 302
     row = in_app(lambda: db.session.get(MunicipalCycle, mc))
     assert (row.focal_point_id, row.substitute_id) == (newcomer.id, cycle_world["substitute"].id)
     # Swapping the two people works; someone of another municipality is refused.
-    client.post(f"/municipal/{mc}/designations",
-                data={"d-focal_point": cycle_world["substitute"].id, "d-substitute": newcomer.id})
+    client.post(
+        f"/municipal/{mc}/designations",
+        data={"d-focal_point": cycle_world["substitute"].id, "d-substitute": newcomer.id},
+    )
     row = in_app(lambda: db.session.get(MunicipalCycle, mc))
     assert (row.focal_point_id, row.substitute_id) == (cycle_world["substitute"].id, newcomer.id)
-    client.post(f"/municipal/{mc}/designations", data={"d-focal_point": cycle_world["other_focal"].id, "d-substitute": 0})
+    client.post(
+        f"/municipal/{mc}/designations", data={"d-focal_point": cycle_world["other_focal"].id, "d-substitute": 0}
+    )
     assert in_app(lambda: db.session.get(MunicipalCycle, mc)).focal_point_id == cycle_world["substitute"].id
     # The previous focal point lost their powers; their records stay with the municipality.
     client.post("/auth/logout")
@@ -131,13 +156,18 @@ def test_designation_follows_the_current_cycle(in_app, cycle_world):
         focal = db.session.get(User, cycle_world["focal"].id)
         assert cycle_service.is_focal_point(focal)
         this_year = db.session.get(Cycle, cycle_world["cycle"])
-        next_year = cycle_service.create_cycle(fixture_officer(), year=this_year.year + 1, name="next",
-                                               starts_on=this_year.ends_on + timedelta(days=1),
-                                               ends_on=this_year.ends_on + timedelta(days=366))
+        next_year = cycle_service.create_cycle(
+            fixture_officer(),
+            year=this_year.year + 1,
+            name="next",
+            starts_on=this_year.ends_on + timedelta(days=1),
+            ends_on=this_year.ends_on + timedelta(days=366),
+        )
         later = next_year.starts_on + timedelta(days=1)
         assert cycle_service.current_cycle(later).id == next_year.id
         assert not cycle_service.is_focal_point(focal, later)  # a new cycle needs a new designation
         assert cycle_service.is_focal_point(focal, this_year.ends_on)
+
     in_app(check)
 
 
@@ -145,9 +175,14 @@ def test_designation_follows_the_current_cycle(in_app, cycle_world):
 
 
 APPLICATION = {
-    "app-population": "1500000", "app-migrant_population": "45000", "app-main_origins": "Bolivia, Perú, Paraguay",
-    "app-has_migration_office": "yes", "app-migration_office_details": "Oficina de Migrantes desde 2019",
-    "app-contact_name": "Focal Córdoba", "app-contact_email": "focal@example.org", "app-contact_phone": "351 000",
+    "app-population": "1500000",
+    "app-migrant_population": "45000",
+    "app-main_origins": "Bolivia, Perú, Paraguay",
+    "app-has_migration_office": "yes",
+    "app-migration_office_details": "Oficina de Migrantes desde 2019",
+    "app-contact_name": "Focal Córdoba",
+    "app-contact_email": "focal@example.org",
+    "app-contact_phone": "351 000",
     "measure-salud": "Mediadoras interculturales en dos centros de salud",
 }
 
@@ -157,7 +192,9 @@ def test_focal_point_and_substitute_fill_in_the_application_others_cannot(client
     login(cycle_world["substitute"])
     assert client.post(f"/municipal/{mc}/application", data={**APPLICATION, "action": "save"}).status_code == 302
     saved = in_app(lambda: db.session.scalar(select(Application)))
-    assert saved.population == 1500000 and saved.measures == {"salud": "Mediadoras interculturales en dos centros de salud"}
+    assert saved.population == 1500000 and saved.measures == {
+        "salud": "Mediadoras interculturales en dos centros de salud"
+    }
     client.post("/auth/logout")
     login(cycle_world["other_focal"])
     assert client.get(f"/municipal/{mc}/application").status_code == 404
@@ -171,13 +208,18 @@ def test_focal_point_and_substitute_fill_in_the_application_others_cannot(client
     assert client.get(f"/municipal/{mc}/application").status_code == 404
 
 
-def test_letter_must_be_a_real_pdf_within_the_size_limit_and_is_served_as_attachment(client, login, cycle_world, in_app, app):
+def test_letter_must_be_a_real_pdf_within_the_size_limit_and_is_served_as_attachment(
+    client, login, cycle_world, in_app, app
+):
     mc = cycle_world["cordoba"]
     login(cycle_world["focal"])
 
     def upload(content, name="carta.pdf"):
-        return client.post(f"/municipal/{mc}/application", data={
-            "action": "letter", "letter-letter": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+        return client.post(
+            f"/municipal/{mc}/application",
+            data={"action": "letter", "letter-letter": (io.BytesIO(content), name)},
+            content_type="multipart/form-data",
+        )
 
     assert "no es un PDF válido" in upload(b"MZ\x90\x00 not a pdf at all").get_data(as_text=True)
     assert "no es un PDF válido" in upload(b"%PDF-1.7\nbroken").get_data(as_text=True)
@@ -206,23 +248,33 @@ def test_letter_must_be_a_real_pdf_within_the_size_limit_and_is_served_as_attach
 def test_application_submit_review_return_resubmit_accept(client, login, cycle_world, in_app):
     mc = cycle_world["cordoba"]
     login(cycle_world["focal"])
-    incomplete = client.post(f"/municipal/{mc}/application", data={**APPLICATION, "action": "submit"}, follow_redirects=True)
+    incomplete = client.post(
+        f"/municipal/{mc}/application", data={**APPLICATION, "action": "submit"}, follow_redirects=True
+    )
     assert "Falta" in incomplete.get_data(as_text=True)
     assert in_app(lambda: db.session.scalar(select(Application.state))) == "draft"
-    client.post(f"/municipal/{mc}/application", data={"action": "letter", "letter-letter": (io.BytesIO(pdf_bytes()), "c.pdf")},
-                content_type="multipart/form-data")
+    client.post(
+        f"/municipal/{mc}/application",
+        data={"action": "letter", "letter-letter": (io.BytesIO(pdf_bytes()), "c.pdf")},
+        content_type="multipart/form-data",
+    )
     assert client.post(f"/municipal/{mc}/application", data={**APPLICATION, "action": "submit"}).status_code == 302
     assert in_app(lambda: db.session.scalar(select(Application.state))) == "submitted"
     # Locked while under review; the focal point cannot review.
     client.post(f"/municipal/{mc}/application", data={**APPLICATION, "app-population": "7", "action": "save"})
     assert in_app(lambda: db.session.scalar(select(Application.population))) == 1500000
-    assert client.post(f"/municipal/{mc}/application", data={"action": "review", "review-decision": "accept"}).status_code == 403
+    assert (
+        client.post(f"/municipal/{mc}/application", data={"action": "review", "review-decision": "accept"}).status_code
+        == 403
+    )
     client.post("/auth/logout")
     login(cycle_world["iom"])
     no_comment = client.post(f"/municipal/{mc}/application", data={"action": "review", "review-decision": "return"})
     assert "Explique qué hay que corregir" in no_comment.get_data(as_text=True)
-    client.post(f"/municipal/{mc}/application", data={"action": "review", "review-decision": "return",
-                                                        "review-comment": "Falta la firma en la carta"})
+    client.post(
+        f"/municipal/{mc}/application",
+        data={"action": "review", "review-decision": "return", "review-comment": "Falta la firma en la carta"},
+    )
     assert in_app(lambda: db.session.scalar(select(Application.state))) == "returned"
     client.post("/auth/logout")
     login(cycle_world["substitute"])
@@ -231,12 +283,18 @@ def test_application_submit_review_return_resubmit_accept(client, login, cycle_w
     client.post("/auth/logout")
     login(cycle_world["iom"])
     client.post(f"/municipal/{mc}/application", data={"action": "review", "review-decision": "accept"})
-    events = in_app(lambda: [(e.from_state, e.to_state, e.actor_id) for e in db.session.scalars(
-        select(ReviewEvent).order_by(ReviewEvent.id))])
-    assert events == [("draft", "submitted", cycle_world["focal"].id),
-                      ("submitted", "returned", cycle_world["iom"].id),
-                      ("returned", "submitted", cycle_world["substitute"].id),
-                      ("submitted", "accepted", cycle_world["iom"].id)]
+    events = in_app(
+        lambda: [
+            (e.from_state, e.to_state, e.actor_id)
+            for e in db.session.scalars(select(ReviewEvent).order_by(ReviewEvent.id))
+        ]
+    )
+    assert events == [
+        ("draft", "submitted", cycle_world["focal"].id),
+        ("submitted", "returned", cycle_world["iom"].id),
+        ("returned", "submitted", cycle_world["substitute"].id),
+        ("submitted", "accepted", cycle_world["iom"].id),
+    ]
     assert _count(in_app, AuditEvent, action="application_accepted") == 1
 
 
@@ -244,8 +302,7 @@ def test_application_submit_review_return_resubmit_accept(client, login, cycle_w
 
 
 def _answer_all(client, mc, in_app, level_of=lambda position: 2):
-    keys = in_app(lambda: db.session.execute(select(
-        DiagnosticIndicator.id, DiagnosticIndicator.dimension_id)).all())
+    keys = in_app(lambda: db.session.execute(select(DiagnosticIndicator.id, DiagnosticIndicator.dimension_id)).all())
     dims = in_app(lambda: {d.id: d.key for d in db.session.scalars(select(DiagnosticDimension))})
     for dim_id, dim_key in dims.items():
         data = {"action": "save"}
@@ -260,8 +317,9 @@ def test_diagnostic_autosave_validates_and_submission_needs_every_indicator(clie
     mc = cycle_world["cordoba"]
     login(cycle_world["focal"])
     first = in_app(lambda: db.session.scalar(select(DiagnosticIndicator).order_by(DiagnosticIndicator.id)))
-    dim_key = in_app(lambda: db.session.scalar(
-        select(DiagnosticDimension.key).where(DiagnosticDimension.id == first.dimension_id)))
+    dim_key = in_app(
+        lambda: db.session.scalar(select(DiagnosticDimension.key).where(DiagnosticDimension.id == first.dimension_id))
+    )
     url = f"/municipal/{mc}/diagnostic/{dim_key}/autosave"
     ok = client.post(url, data={f"level-{first.id}": "1", f"note-{first.id}": "Decreto 5/2023"})
     assert ok.status_code == 200 and ok.get_json() == {"saved": True}
@@ -269,7 +327,9 @@ def test_diagnostic_autosave_validates_and_submission_needs_every_indicator(clie
     for bad in ("3", "²", "-1", "9" * 500):
         response = client.post(url, data={f"level-{first.id}": bad})
         assert response.status_code == 400 and response.get_json()["saved"] is False
-    assert client.post(url, data={f"level-{first.id}": "2", f"link-{first.id}": "javascript:alert(1)"}).status_code == 400
+    assert (
+        client.post(url, data={f"level-{first.id}": "2", f"link-{first.id}": "javascript:alert(1)"}).status_code == 400
+    )
     answer = in_app(lambda: db.session.scalar(select(DiagnosticAnswer)))
     assert (answer.level, answer.evidence_note, answer.link) == (1, "Decreto 5/2023", "")
     client.post(f"/municipal/{mc}/diagnostic", data={"action": "submit"})
@@ -291,11 +351,21 @@ def test_diagnostic_returned_with_comments_per_dimension_then_validated(client, 
     client.post(f"/municipal/{mc}/diagnostic", data={"action": "submit"})
     client.post("/auth/logout")
     login(cycle_world["coordinator"])
-    assert client.post(f"/municipal/{mc}/diagnostic", data={"action": "review", "review-decision": "validate"}).status_code == 403
+    assert (
+        client.post(f"/municipal/{mc}/diagnostic", data={"action": "review", "review-decision": "validate"}).status_code
+        == 403
+    )
     client.post("/auth/logout")
     login(cycle_world["iom"])
-    client.post(f"/municipal/{mc}/diagnostic", data={"action": "review", "review-decision": "return",
-                                                      "review-comment": "Revisar la evidencia", "dim-salud": "Falta el protocolo"})
+    client.post(
+        f"/municipal/{mc}/diagnostic",
+        data={
+            "action": "review",
+            "review-decision": "return",
+            "review-comment": "Revisar la evidencia",
+            "dim-salud": "Falta el protocolo",
+        },
+    )
     event = in_app(lambda: db.session.scalar(select(ReviewEvent).where(ReviewEvent.to_state == "returned")))
     assert event.details == {"salud": "Falta el protocolo"}
     client.post("/auth/logout")
@@ -319,8 +389,11 @@ def test_scores_per_dimension_and_comparison_with_previous_cycle(session, make_u
     mc = current_municipal_cycle(cordoba)
     indicators = session.scalars(select(DiagnosticIndicator).order_by(DiagnosticIndicator.id)).all()
     levels = [0, 1, 2, 2] + [1] * (len(indicators) - 4)
-    diagnostic_service.save_answers(focal, mc, [
-        diagnostic_service.AnswerInput(i.id, level, "", "") for i, level in zip(indicators, levels, strict=False)])
+    diagnostic_service.save_answers(
+        focal,
+        mc,
+        [diagnostic_service.AnswerInput(i.id, level, "", "") for i, level in zip(indicators, levels, strict=False)],
+    )
     current = diagnostic_service.view(mc)
     first = current.dimensions[0]
     assert (first.answered, first.points, first.score) == (4, 5, 62.5)
@@ -330,8 +403,13 @@ def test_scores_per_dimension_and_comparison_with_previous_cycle(session, make_u
     assert diagnostic_service.score_levels([0, None, 2]) == 50.0
     assert diagnostic_service.comparison(mc, current) is None
     # Next year's cycle starts from a clean slate and compares with this one once submitted.
-    later = cycle_service.create_cycle(fixture_officer(), year=mc.cycle.year + 1, name="next", starts_on=mc.cycle.ends_on + timedelta(days=1),
-                                       ends_on=mc.cycle.ends_on + timedelta(days=365))
+    later = cycle_service.create_cycle(
+        fixture_officer(),
+        year=mc.cycle.year + 1,
+        name="next",
+        starts_on=mc.cycle.ends_on + timedelta(days=1),
+        ends_on=mc.cycle.ends_on + timedelta(days=365),
+    )
     mc_next = cycle_service.admit(fixture_officer(), later, cordoba)
     assert diagnostic_service.view(mc_next).answered == 0
     diagnostic_service.diagnostic_of(mc).state = "validated"
@@ -347,11 +425,23 @@ def test_workshop_attendance_by_area_and_gender_with_guests(client, login, cycle
     login(cycle_world["focal"])
     areas = in_app(lambda: {a.key: a.id for a in db.session.scalars(select(Area))})
     today = utc_today().isoformat()
-    data = {"w-held_on": today, "w-modality": "in_person", "w-place": "Palacio municipal",
-            "w-areas": [areas["salud"], areas["empleo"]], "w-officials": [cycle_world["focal"].id, cycle_world["official"].id],
-            "guest-count": "3", "guest-0-name": "Ana Quispe", "guest-0-organisation": "Asociación de migrantes",
-            "guest-0-area": "", "guest-0-gender": "woman", "guest-1-name": "Luis Paz", "guest-1-area": str(areas["educacion"]),
-            "guest-1-gender": "man", "guest-2-name": "", "w-good_practices": "Mesa de atención en la terminal"}
+    data = {
+        "w-held_on": today,
+        "w-modality": "in_person",
+        "w-place": "Palacio municipal",
+        "w-areas": [areas["salud"], areas["empleo"]],
+        "w-officials": [cycle_world["focal"].id, cycle_world["official"].id],
+        "guest-count": "3",
+        "guest-0-name": "Ana Quispe",
+        "guest-0-organisation": "Asociación de migrantes",
+        "guest-0-area": "",
+        "guest-0-gender": "woman",
+        "guest-1-name": "Luis Paz",
+        "guest-1-area": str(areas["educacion"]),
+        "guest-1-gender": "man",
+        "guest-2-name": "",
+        "w-good_practices": "Mesa de atención en la terminal",
+    }
     outsider = {**data, "w-officials": [cycle_world["other_focal"].id]}
     client.post(f"/municipal/{mc}/workshops/new", data=outsider)
     assert _count(in_app, Workshop) == 0
@@ -376,9 +466,16 @@ def _validated(in_app, mc_id, levels_by_position=None):
         mc = db.session.get(MunicipalCycle, mc_id)
         focal = db.session.get(User, mc.focal_point_id)
         indicators = db.session.scalars(select(DiagnosticIndicator).order_by(DiagnosticIndicator.id)).all()
-        diagnostic_service.save_answers(focal, mc, [
-            diagnostic_service.AnswerInput(i.id, (levels_by_position or {}).get(n, 2), "", "") for n, i in enumerate(indicators)])
+        diagnostic_service.save_answers(
+            focal,
+            mc,
+            [
+                diagnostic_service.AnswerInput(i.id, (levels_by_position or {}).get(n, 2), "", "")
+                for n, i in enumerate(indicators)
+            ],
+        )
         db.session.execute(Diagnostic.__table__.update().values(state="validated"))
+
     in_app(run)
 
 
@@ -393,14 +490,25 @@ def test_plan_needs_validated_diagnostic_complete_actions_and_iom_approval(clien
     client.post(f"/municipal/{mc}/plan", data={"action": "priority", "p-dimension": dim, "p-title": "Mesa de atención"})
     priority = in_app(lambda: db.session.scalar(select(Priority)))
     area = in_app(lambda: db.session.scalar(select(Area.id)))
-    client.post(f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
-                data={"a-description": "Abrir la mesa", "a-area": 0, "a-indicator": ""})
+    client.post(
+        f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
+        data={"a-description": "Abrir la mesa", "a-area": 0, "a-indicator": ""},
+    )
     client.post(f"/municipal/{mc}/plan", data={"action": "submit"})
-    assert in_app(lambda: db.session.scalar(select(WorkPlan.state))) == "draft"  # the action lacks area, date, indicator
+    assert (
+        in_app(lambda: db.session.scalar(select(WorkPlan.state))) == "draft"
+    )  # the action lacks area, date, indicator
     past = (utc_today() - timedelta(days=3)).isoformat()
-    client.post(f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
-                data={"a-description": "Capacitar a la ventanilla", "a-area": area, "a-due_on": past,
-                      "a-indicator": "Personas atendidas por mes", "a-target": "100"})
+    client.post(
+        f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
+        data={
+            "a-description": "Capacitar a la ventanilla",
+            "a-area": area,
+            "a-due_on": past,
+            "a-indicator": "Personas atendidas por mes",
+            "a-target": "100",
+        },
+    )
     client.post(f"/municipal/{mc}/plan", data={"action": "submit"})
     assert in_app(lambda: db.session.scalar(select(WorkPlan.state))) == "submitted"
     client.post("/auth/logout")
@@ -412,8 +520,10 @@ def test_plan_needs_validated_diagnostic_complete_actions_and_iom_approval(clien
     action = in_app(lambda: db.session.scalar(select(PlanAction).where(PlanAction.indicator != "")))
     page = client.get(f"/municipal/{mc}/plan").get_data(as_text=True)
     assert "Vencida" in page
-    client.post(f"/municipal/{mc}/plan/actions/{action.id}/progress",
-                data={f"g{action.id}-state": "done", f"g{action.id}-text": "Mesa abierta el lunes"})
+    client.post(
+        f"/municipal/{mc}/plan/actions/{action.id}/progress",
+        data={f"g{action.id}-state": "done", f"g{action.id}-text": "Mesa abierta el lunes"},
+    )
     done = in_app(lambda: db.session.get(PlanAction, action.id))
     assert done.state == "done"
     page = client.get(f"/municipal/{mc}/plan").get_data(as_text=True)
@@ -429,8 +539,13 @@ def test_plan_needs_validated_diagnostic_complete_actions_and_iom_approval(clien
 def test_cycle_table_and_cycle_page_keep_a_constant_number_of_queries(client, login, cycle_world, make_user, in_app):
     login(cycle_world["iom"])
     mc_id = cycle_world["cordoba"]
-    paths = [f"/cycles/{cycle_world['cycle']}", f"/municipal/{mc_id}", f"/municipal/{mc_id}/diagnostic",
-             f"/municipal/{mc_id}/plan", f"/municipal/{mc_id}/workshops"]
+    paths = [
+        f"/cycles/{cycle_world['cycle']}",
+        f"/municipal/{mc_id}",
+        f"/municipal/{mc_id}/diagnostic",
+        f"/municipal/{mc_id}/plan",
+        f"/municipal/{mc_id}/workshops",
+    ]
     _validated(in_app, mc_id)
 
     def add_plan(n):
@@ -467,6 +582,7 @@ def test_cycle_table_and_cycle_page_keep_a_constant_number_of_queries(client, lo
         for m in db.session.scalars(select(Municipality)):
             cycle_service.admit(fixture_officer(), cycle, m)
         add_plan(6)
+
     in_app(grow)
     large = measure()
     assert small == large, dict(zip(paths, zip(small, large, strict=False), strict=False))

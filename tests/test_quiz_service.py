@@ -1,4 +1,5 @@
 """Quiz attempts at the service level: drawing, resuming, limits, double submits, time limits."""
+
 import random
 from datetime import timedelta
 
@@ -76,14 +77,17 @@ def test_saving_refuses_choices_of_other_questions_extra_picks_and_unknown_items
     single = next(dq for dq in drawn if dq.question.kind in ("single", "true_false"))
     other = next(dq for dq in drawn if dq is not single)
     quiz_service.save_answers(attempt, {single.item.id: [single.item.choice_order[0]]})
-    for bad in ({single.item.id: [other.item.choice_order[0]]},      # a choice of another question
-                {single.item.id: single.item.choice_order[:2]},       # two answers to a one-answer question
-                {10**6: []}):                                         # an item of no drawn question
+    for bad in (
+        {single.item.id: [other.item.choice_order[0]]},  # a choice of another question
+        {single.item.id: single.item.choice_order[:2]},  # two answers to a one-answer question
+        {10**6: []},
+    ):  # an item of no drawn question
         with pytest.raises(quiz_service.QuizError) as error:
             quiz_service.save_answers(attempt, bad)
         assert error.value.code == "invalid"
     assert [dq.item.selected for dq in quiz_service.drawn_questions(attempt) if dq.item.id == single.item.id] == [
-        [single.item.choice_order[0]]], "nothing written by a refused save"
+        [single.item.choice_order[0]]
+    ], "nothing written by a refused save"
     assert attempt.revision == 1
 
 

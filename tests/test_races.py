@@ -4,6 +4,7 @@ and quiz saves and submissions decide under the attempt's row lock.
 Each test runs a first operation in one transaction and holds it open while a second one, in another
 connection, runs the same or a conflicting operation; the second must wait and then do the right thing
 (never fail, never overwrite). SQLite serialises writers for the whole file, so these run on PostgreSQL."""
+
 import threading
 import time
 
@@ -50,8 +51,10 @@ def overlap(app, first, second, hold=HOLD_SECONDS):
                 first_done.set()
             results[name + "_seconds"] = time.monotonic() - started
 
-    threads = [threading.Thread(target=run, args=("first", first), kwargs={"keep_open": hold}),
-               threading.Thread(target=run, args=("second", second), kwargs={"wait_for": first_done})]
+    threads = [
+        threading.Thread(target=run, args=("first", first), kwargs={"keep_open": hold}),
+        threading.Thread(target=run, args=("second", second), kwargs={"wait_for": first_done}),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -74,6 +77,7 @@ def test_two_simultaneous_first_views_of_a_lesson_store_one_row(app, make_user, 
 
     def view():
         return progress_service.record_lesson_view(user.id, lesson_id).id
+
     first, second, waited = overlap(app, view, view)
     assert not isinstance(second, Exception), second
     assert first == second
@@ -87,6 +91,7 @@ def test_two_simultaneous_completions_of_a_lesson_keep_one_row_and_the_first_tim
 
     def complete():
         return progress_service.complete_lesson(user.id, lesson_id, utcnow()).completed_at
+
     first, second, _ = overlap(app, complete, complete)
     assert not isinstance(second, Exception), second
     assert first == second
@@ -98,6 +103,7 @@ def test_two_simultaneous_quiz_starts_resume_one_attempt(app, make_user, in_app)
 
     def start():
         return quiz_service.start_or_resume(user.id, _quiz()).id
+
     first, second, _ = overlap(app, start, start)
     assert not isinstance(second, Exception), second
     assert first == second
@@ -110,6 +116,7 @@ def test_simultaneous_requests_note_last_seen_once(app, make_user, in_app):
     def touch():
         accounts.touch_last_seen(db.session.get(User, user.id))
         return db.session.get(User, user.id).last_seen_at
+
     first, second, _ = overlap(app, touch, touch)
     assert not isinstance(second, Exception), second
     assert in_app(lambda: db.session.get(User, user.id).last_seen_at) is not None
@@ -124,8 +131,12 @@ def _answers(attempt_id, right):
 
 
 def _stored(in_app, attempt_id):
-    return in_app(lambda: {row.id: row.selected for row in db.session.scalars(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id))})
+    return in_app(
+        lambda: {
+            row.id: row.selected
+            for row in db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id))
+        }
+    )
 
 
 def _new_attempt(in_app, user):
@@ -142,6 +153,7 @@ def test_a_save_overlapping_a_submission_is_refused_and_the_graded_answers_stay(
 
     def save():
         return quiz_service.save_answers(db.session.get(QuizAttempt, attempt_id), wrong, revision=7)
+
     first, second, _ = overlap(app, submit, save)
     assert first is True
     assert isinstance(second, quiz_service.QuizError) and second.code == "closed"
@@ -159,6 +171,7 @@ def test_a_submission_overlapping_a_save_grades_the_saved_answers(app, make_user
 
     def submit_keeping_saved():
         return quiz_service.submit(db.session.get(QuizAttempt, attempt_id), {})
+
     first, second, _ = overlap(app, save, submit_keeping_saved)
     assert first == 1 and second is True
     assert in_app(lambda: db.session.get(QuizAttempt, attempt_id).score) == 0.0, "graded what was saved"
@@ -172,6 +185,7 @@ def test_two_overlapping_saves_store_one_of_them_whole_never_a_mix(app, make_use
 
     def save(answers, revision):
         return lambda: quiz_service.save_answers(db.session.get(QuizAttempt, attempt_id), answers, revision=revision)
+
     first, second, _ = overlap(app, save(right, revisions[0]), save(wrong, revisions[1]))
     stored = _stored(in_app, attempt_id)
     if winner == "first":

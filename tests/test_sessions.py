@@ -1,5 +1,6 @@
 """Secrets and sessions: the secret key check, revocable sessions and remember-me cookies, reset and
 verification tokens that carry nothing about the account, forgot-password by email, equal timing."""
+
 import base64
 import json
 from datetime import datetime, timedelta, timezone
@@ -67,12 +68,14 @@ def _with_only_remember_cookie(app, value):
 def test_remember_me_cookie_is_http_only_lax_short_lived_and_secure_when_configured(make_app, make_user):
     user = make_user()
     client = make_app(REMEMBER_COOKIE_SECURE=True).test_client()
-    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "remember": "y"},
-                           base_url="https://localhost")
+    response = client.post(
+        "/auth/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}, base_url="https://localhost"
+    )
     header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(REMEMBER + "="))
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header
-    expires = parsedate_to_datetime(next(part.split("=", 1)[1] for part in header.split("; ")
-                                         if part.startswith("Expires=")))
+    expires = parsedate_to_datetime(
+        next(part.split("=", 1)[1] for part in header.split("; ") if part.startswith("Expires="))
+    )
     assert expires - datetime.now(timezone.utc) <= timedelta(days=14, minutes=1)
 
 
@@ -89,8 +92,9 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, mak
     elsewhere = app.test_client()
     remembered, _ = _remember_login(elsewhere, user)
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
-    response = client.post("/auth/password", data={"current": PASSWORD, "password": "nueva-clave-99",
-                                                   "password2": "nueva-clave-99"})
+    response = client.post(
+        "/auth/password", data={"current": PASSWORD, "password": "nueva-clave-99", "password2": "nueva-clave-99"}
+    )
     assert response.status_code == 302
     assert client.get("/my-progress").status_code == 200, "the device that changed it stays signed in"
     assert elsewhere.get("/my-progress").status_code == 302
@@ -127,8 +131,7 @@ def _payload(token: str):
     return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 
 
-def test_forgot_password_emails_a_single_use_link_that_carries_no_account_data(app, client, make_user, in_app,
-                                                                              mailbox):
+def test_forgot_password_emails_a_single_use_link_that_carries_no_account_data(app, client, make_user, in_app, mailbox):
     user = make_user(email="ana@example.org")
     assert "/auth/forgot" in client.get("/auth/login").get_data(as_text=True)
     response = _forgot(client, "ANA@example.org")
@@ -167,6 +170,7 @@ def test_reset_links_expire_after_72_hours_and_are_bound_to_their_purpose(app, c
     def age_tokens():
         for row in db.session.scalars(select(AccountToken)):
             row.created_at = row.created_at - timedelta(hours=73)
+
     in_app(age_tokens)
     assert client.get(path).status_code == 400
 
@@ -176,7 +180,9 @@ def test_a_new_password_cancels_outstanding_reset_links(client, make_user, login
     _forgot(client, user.email)
     path = next(link for link in links_in(mailbox[0]) if "/auth/reset/" in link).replace("http://localhost", "")
     login(user)
-    client.post("/auth/password", data={"current": PASSWORD, "password": "nueva-clave-99", "password2": "nueva-clave-99"})
+    client.post(
+        "/auth/password", data={"current": PASSWORD, "password": "nueva-clave-99", "password2": "nueva-clave-99"}
+    )
     client.post("/auth/logout")
     assert client.get(path).status_code == 400
 
@@ -193,13 +199,15 @@ def test_unknown_emails_cost_one_password_check_like_known_ones(make_user, in_ap
     assert calls[0].split("$")[0] == calls[1].split("$")[0], "the same hashing method and cost"
 
 
-def test_unverified_accounts_are_flagged_to_coordinators_and_can_verify_again(app, client, make_user, login,
-                                                                               in_app, mailbox):
+def test_unverified_accounts_are_flagged_to_coordinators_and_can_verify_again(
+    app, client, make_user, login, in_app, mailbox
+):
     person = make_user(name="Sin Confirmar", verified=False)
     assert in_app(lambda: accounts.email_verified(db.session.get(User, person.id))) is False
     staff = app.test_client()
-    staff.post("/auth/login", data={"email": make_user(role="iom_officer", municipality=None).email,
-                                    "password": PASSWORD})
+    staff.post(
+        "/auth/login", data={"email": make_user(role="iom_officer", municipality=None).email, "password": PASSWORD}
+    )
     assert "correo sin confirmar" in staff.get("/admin/users").get_data(as_text=True)
     assert "sin confirmar" in staff.get(f"/monitoring/officials/{person.id}").get_data(as_text=True)
     login(person)
@@ -217,7 +225,12 @@ def test_client_address_comes_from_x_forwarded_for_only_through_configured_proxi
         @app.get("/_remote")
         def remote():
             return request.remote_addr
-        return app.test_client().get("/_remote", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).get_data(as_text=True)
+
+        return (
+            app.test_client()
+            .get("/_remote", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+            .get_data(as_text=True)
+        )
 
     forwarded = {"X-Forwarded-For": "203.0.113.7, 198.51.100.2"}
     assert remote_of(make_app(TRUSTED_PROXIES=0), forwarded) == "10.0.0.1"

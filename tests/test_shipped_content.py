@@ -1,4 +1,5 @@
 """The content we ship: valid, complete in three languages, and as substantial as promised."""
+
 import pathlib
 import re
 
@@ -23,7 +24,12 @@ def test_shipped_content_passes_strict_check(shipped):
 def test_four_modules_in_order(shipped):
     bundle, _ = shipped
     assert [m.position for m in bundle.modules] == [1, 2, 3, 4]
-    assert [m.key for m in bundle.modules] == ["gobernanza-migratoria", "acceso-a-derechos", "integracion", "politicas-publicas"]
+    assert [m.key for m in bundle.modules] == [
+        "gobernanza-migratoria",
+        "acceso-a-derechos",
+        "integracion",
+        "politicas-publicas",
+    ]
 
 
 def test_every_module_has_four_substantial_lessons_with_sources(shipped):

@@ -1,5 +1,6 @@
 """Certification stages: each requirement kind at its boundary, stage states and order, awards, overrides,
 revocation cascades, who may act, the append-only log, the pages and their query counts."""
+
 from __future__ import annotations
 
 import csv
@@ -46,10 +47,25 @@ from app.services.cycles import FOCAL, designate
 from tests.conftest import current_municipal_cycle, fixture_officer
 from tests.test_monitoring import QueryCounter
 
-ALL_KINDS = {"application_accepted", "letter_of_intent", "focal_point_designated", "certified_officials",
-             "certified_areas", "certified_women_share", "certified_quiz_average", "diagnostic_validated",
-             "workshops_held", "workshop_attendees", "workshop_areas", "workshop_women_share", "priorities",
-             "priority_in_lowest_dimensions", "priorities_with_actions", "work_plan_approved", "earlier_stages_awarded"}
+ALL_KINDS = {
+    "application_accepted",
+    "letter_of_intent",
+    "focal_point_designated",
+    "certified_officials",
+    "certified_areas",
+    "certified_women_share",
+    "certified_quiz_average",
+    "diagnostic_validated",
+    "workshops_held",
+    "workshop_attendees",
+    "workshop_areas",
+    "workshop_women_share",
+    "priorities",
+    "priority_in_lowest_dimensions",
+    "priorities_with_actions",
+    "work_plan_approved",
+    "earlier_stages_awarded",
+}
 
 
 # --------------------------------------------------------------------------- builders
@@ -68,9 +84,14 @@ _counter = {"n": 0}
 
 def _official(municipality: Municipality, gender="woman", area="salud", name=None) -> User:
     _counter["n"] += 1
-    return create_user(name=name or f"Funcionaria {_counter['n']}", email=f"of{_counter['n']}-{utcnow().timestamp()}@example.org",
-                       password="una-clave-segura", municipality_id=municipality.id,
-                       area_id=_area(area).id if area else None, gender=gender)
+    return create_user(
+        name=name or f"Funcionaria {_counter['n']}",
+        email=f"of{_counter['n']}-{utcnow().timestamp()}@example.org",
+        password="una-clave-segura",
+        municipality_id=municipality.id,
+        area_id=_area(area).id if area else None,
+        gender=gender,
+    )
 
 
 def _certify(user: User, score: float = 100.0) -> None:
@@ -80,20 +101,40 @@ def _certify(user: User, score: float = 100.0) -> None:
     for lesson in db.session.scalars(select(Lesson).where(Lesson.active)):
         progress_service.complete_lesson(user.id, lesson.id, now)
     for quiz in db.session.scalars(select(Quiz)):
-        db.session.add(QuizAttempt(user_id=user.id, quiz_id=quiz.id, number=1, status="submitted", score=score,
-                                   passed=score >= quiz.pass_mark, pass_mark=quiz.pass_mark, submitted_at=now))
+        db.session.add(
+            QuizAttempt(
+                user_id=user.id,
+                quiz_id=quiz.id,
+                number=1,
+                status="submitted",
+                score=score,
+                passed=score >= quiz.pass_mark,
+                pass_mark=quiz.pass_mark,
+                submitted_at=now,
+            )
+        )
     db.session.flush()
     certificate_service.issue_training_if_complete(user, now=now)
 
 
 def _iom() -> User:
     _counter["n"] += 1
-    return create_user(name="Oficial OIM", email=f"iom{_counter['n']}@example.org", password="una-clave-segura",
-                       role="iom_officer", gender="woman")
+    return create_user(
+        name="Oficial OIM",
+        email=f"iom{_counter['n']}@example.org",
+        password="una-clave-segura",
+        role="iom_officer",
+        gender="woman",
+    )
 
 
-def _training(mc: MunicipalCycle, focal: User, genders=("woman", "woman", "man", "man"),
-              areas=("salud", "educacion", "empleo", "salud"), score=100.0) -> list[User]:
+def _training(
+    mc: MunicipalCycle,
+    focal: User,
+    genders=("woman", "woman", "man", "man"),
+    areas=("salud", "educacion", "empleo", "salud"),
+    score=100.0,
+) -> list[User]:
     """The focal point (a woman, Health) and one more certified official per gender given."""
     _certify(focal, score)
     people = [focal]
@@ -105,9 +146,21 @@ def _training(mc: MunicipalCycle, focal: User, genders=("woman", "woman", "man",
 
 
 def _adhesion(mc: MunicipalCycle, focal: User, iom: User) -> None:
-    application_service.save_profile(focal, mc, application_service.ProfileData(
-        population=1000, migrant_population=50, main_origins="Bolivia, Paraguay", has_migration_office=True,
-        migration_office_details="", measures={}, contact_name="Ana", contact_email="ana@example.org", contact_phone=""))
+    application_service.save_profile(
+        focal,
+        mc,
+        application_service.ProfileData(
+            population=1000,
+            migrant_population=50,
+            main_origins="Bolivia, Paraguay",
+            has_migration_office=True,
+            migration_office_details="",
+            measures={},
+            contact_name="Ana",
+            contact_email="ana@example.org",
+            contact_phone="",
+        ),
+    )
     app_row = application_service.application_of(mc)
     app_row.letter_stored_name, app_row.letter_filename = "carta.pdf", "carta.pdf"
     application_service.submit(focal, mc)
@@ -125,20 +178,42 @@ def _diagnostic(mc: MunicipalCycle, focal: User, iom: User, weak: str = "salud")
 
 
 def _workshop(mc: MunicipalCycle, focal: User, women=4, men=4, areas=("salud", "educacion", "empleo")) -> None:
-    guests = [workshop_service.Guest(f"Invitada {i}", "ONG", _area(areas[i % len(areas)]).id, "woman") for i in range(women)]
-    guests += [workshop_service.Guest(f"Invitado {i}", "ONG", _area(areas[i % len(areas)]).id, "man") for i in range(men)]
+    guests = [
+        workshop_service.Guest(f"Invitada {i}", "ONG", _area(areas[i % len(areas)]).id, "woman") for i in range(women)
+    ]
+    guests += [
+        workshop_service.Guest(f"Invitado {i}", "ONG", _area(areas[i % len(areas)]).id, "man") for i in range(men)
+    ]
     day = max(mc.cycle.starts_on, min(utc_today(), mc.cycle.ends_on))
-    workshop_service.save(focal, mc, workshop_service.WorkshopData(
-        held_on=day, modality="in_person", place="Municipalidad", facilitators="OIM", area_ids=[],
-        good_practices="", potential_areas="", official_ids=[], guests=guests))
+    workshop_service.save(
+        focal,
+        mc,
+        workshop_service.WorkshopData(
+            held_on=day,
+            modality="in_person",
+            place="Municipalidad",
+            facilitators="OIM",
+            area_ids=[],
+            good_practices="",
+            potential_areas="",
+            official_ids=[],
+            guests=guests,
+        ),
+    )
 
 
 def _plan(mc: MunicipalCycle, focal: User, iom: User, dimensions=("salud", "gobernanza", "genero")) -> None:
     for key in dimensions:
         dimension = db.session.scalar(select(DiagnosticDimension).where(DiagnosticDimension.key == key))
         priority = plan_service.add_priority(focal, mc, dimension.id, f"Prioridad {key}", "")
-        plan_service.add_action(focal, mc, priority, plan_service.ActionData(
-            "Acción", _area("salud").id, None, utc_today() + timedelta(days=90), "Indicador", "Meta"))
+        plan_service.add_action(
+            focal,
+            mc,
+            priority,
+            plan_service.ActionData(
+                "Acción", _area("salud").id, None, utc_today() + timedelta(days=90), "Indicador", "Meta"
+            ),
+        )
     plan_service.submit(focal, mc)
     plan_service.decide(iom, mc, True, "")
 
@@ -172,8 +247,14 @@ def _result(mc, stage_key, kind):
 
 def test_shipped_stages_use_every_kind_in_order(session, content):
     stages = stage_service.active_stages()
-    assert [s.key for s in stages] == ["adhesion", "capacitacion", "diagnostico", "taller-diagnostico",
-                                       "plan-de-trabajo", "certificacion"]
+    assert [s.key for s in stages] == [
+        "adhesion",
+        "capacitacion",
+        "diagnostico",
+        "taller-diagnostico",
+        "plan-de-trabajo",
+        "certificacion",
+    ]
     assert [s.final for s in stages] == [False] * 5 + [True]
     assert {r["kind"] for s in stages for r in s.requirements} == ALL_KINDS == set(stage_service.KINDS)
 
@@ -212,14 +293,20 @@ def test_two_more_certified_officials_sentence(session, content):
     assert _result(mc, "capacitacion", "certified_officials").missing == "Faltan 2 personas certificadas."
 
 
-@pytest.mark.parametrize("areas, n, met", [(("salud", "educacion"), 2, False), (("educacion", "empleo"), 3, True),
-                                           (("educacion", "empleo", "empleo"), 3, True)])
+@pytest.mark.parametrize(
+    "areas, n, met",
+    [
+        (("salud", "educacion"), 2, False),
+        (("educacion", "empleo"), 3, True),
+        (("educacion", "empleo", "empleo"), 3, True),
+    ],
+)
 def test_certified_areas_boundary(session, content, areas, n, met):
     """Three areas needed (the focal point is from Health): two areas, exactly three, three with more people."""
     mc = current_municipal_cycle(_municipality())
     focal = _official(mc.municipality, "woman", "salud")
     designate(fixture_officer(), mc, FOCAL, focal)
-    _training(mc, focal, genders=("man", "woman", "man")[:len(areas)], areas=areas)
+    _training(mc, focal, genders=("man", "woman", "man")[: len(areas)], areas=areas)
     result = _result(mc, "capacitacion", "certified_areas")
     assert (result.value, result.met) == (n, met)
     if not met:
@@ -236,13 +323,16 @@ def test_distinct_areas_without_any_area(session, content):
     assert "3 áreas de gobierno distintas" in result.missing
 
 
-@pytest.mark.parametrize("women, men, met", [
-    (5, 10, False),  # 33.3 %: below
-    (2, 3, True),  # exactly 40 %
-    (3, 2, True),  # exactly 60 %
-    (6, 4, True),  # 60 % again with more people
-    (7, 4, False),  # 63.6 %: above
-])
+@pytest.mark.parametrize(
+    "women, men, met",
+    [
+        (5, 10, False),  # 33.3 %: below
+        (2, 3, True),  # exactly 40 %
+        (3, 2, True),  # exactly 60 %
+        (6, 4, True),  # 60 % again with more people
+        (7, 4, False),  # 63.6 %: above
+    ],
+)
 def test_certified_women_share_band(session, content, women, men, met):
     mc = current_municipal_cycle(_municipality())
     for _i in range(women):
@@ -279,8 +369,10 @@ def test_women_share_is_not_judged_below_the_minimum_group_and_small_cells_hide_
 
 def test_women_share_band_comes_from_the_file_when_given(session, content):
     stage = db.session.scalar(select(Stage).where(Stage.key == "capacitacion"))
-    stage.requirements = [r if r["kind"] != "certified_women_share" else {"kind": r["kind"], "low": 30, "high": 70}
-                          for r in stage.requirements]
+    stage.requirements = [
+        r if r["kind"] != "certified_women_share" else {"kind": r["kind"], "low": 30, "high": 70}
+        for r in stage.requirements
+    ]
     mc = current_municipal_cycle(_municipality())
     for gender in ["woman"] * 5 + ["man"] * 10:
         _certify(_official(mc.municipality, gender, "salud"))
@@ -295,8 +387,10 @@ def test_quiz_average_boundary(session, content, score, met):
     result = _result(mc, "capacitacion", "certified_quiz_average")
     assert (result.value, result.met) == (score, met)
     if not met:
-        assert result.missing == "El promedio de los mejores puntajes es 75 %; se necesita al menos 75 %." or \
-            result.missing.startswith("El promedio de los mejores puntajes es")
+        assert (
+            result.missing == "El promedio de los mejores puntajes es 75 %; se necesita al menos 75 %."
+            or result.missing.startswith("El promedio de los mejores puntajes es")
+        )
 
 
 def test_quiz_average_over_fewer_than_five_people_is_hidden(session, content):
@@ -318,8 +412,18 @@ def test_training_holders_are_the_valid_certificates_issued_by_the_completion_ru
     for lesson in lessons[1:]:  # one lesson never completed: no certificate, whatever the quiz scores
         progress_service.complete_lesson(missing_lesson.id, lesson.id, utcnow())
     for quiz in db.session.scalars(select(Quiz)):
-        db.session.add(QuizAttempt(user_id=missing_lesson.id, quiz_id=quiz.id, number=1, status="submitted",
-                                   score=100.0, passed=True, pass_mark=quiz.pass_mark, submitted_at=utcnow()))
+        db.session.add(
+            QuizAttempt(
+                user_id=missing_lesson.id,
+                quiz_id=quiz.id,
+                number=1,
+                status="submitted",
+                score=100.0,
+                passed=True,
+                pass_mark=quiz.pass_mark,
+                submitted_at=utcnow(),
+            )
+        )
     db.session.flush()
     assert certificate_service.issue_training_if_complete(missing_lesson) is None
     inactive = _official(municipality)
@@ -359,9 +463,21 @@ def test_workshop_attendees_count_an_official_once_across_workshops(session, con
     focal = _official(mc.municipality)
     official = _official(mc.municipality, "man", "empleo")
     for _ in range(2):
-        workshop_service.save(focal, mc, workshop_service.WorkshopData(
-            held_on=mc.cycle.starts_on, modality="online", place="", facilitators="", area_ids=[],
-            good_practices="", potential_areas="", official_ids=[official.id], guests=[]))
+        workshop_service.save(
+            focal,
+            mc,
+            workshop_service.WorkshopData(
+                held_on=mc.cycle.starts_on,
+                modality="online",
+                place="",
+                facilitators="",
+                area_ids=[],
+                good_practices="",
+                potential_areas="",
+                official_ids=[official.id],
+                guests=[],
+            ),
+        )
     assert _result(mc, "taller-diagnostico", "workshop_attendees").value == 1
 
 
@@ -419,12 +535,14 @@ def test_every_priority_needs_a_complete_action(session, content):
     health = db.session.scalar(select(DiagnosticDimension).where(DiagnosticDimension.key == "salud"))
     first = plan_service.add_priority(focal, mc, health.id, "Primera", "")
     plan_service.add_priority(focal, mc, health.id, "Segunda", "")
-    plan_service.add_action(focal, mc, first, plan_service.ActionData(
-        "Sin indicador", _area("salud").id, None, utc_today(), "", ""))
+    plan_service.add_action(
+        focal, mc, first, plan_service.ActionData("Sin indicador", _area("salud").id, None, utc_today(), "", "")
+    )
     result = _result(mc, "plan-de-trabajo", "priorities_with_actions")
     assert (result.value, result.target, result.met) == (0, 2, False)
-    plan_service.add_action(focal, mc, first, plan_service.ActionData(
-        "Completa", _area("salud").id, None, utc_today(), "Indicador", ""))
+    plan_service.add_action(
+        focal, mc, first, plan_service.ActionData("Completa", _area("salud").id, None, utc_today(), "Indicador", "")
+    )
     result = _result(mc, "plan-de-trabajo", "priorities_with_actions")
     assert (result.value, result.met) == (1, False)
     assert result.missing.endswith("en 1 prioridad: Segunda.")
@@ -519,11 +637,13 @@ def test_override_requires_a_justification_naming_every_unmet_requirement(sessio
         award_service.award(iom, mc, "adhesion", justification="Demasiado corta")
     assert error.value.code == "justification_required"
     with pytest.raises(award_service.AwardError) as error:
-        award_service.award(iom, mc, "adhesion", justification="La carta llegó por correo postal y se verificó.",
-                            acknowledged=unmet[:2])
+        award_service.award(
+            iom, mc, "adhesion", justification="La carta llegó por correo postal y se verificó.", acknowledged=unmet[:2]
+        )
     assert error.value.code == "unmet_not_named" and error.value.unmet == unmet
-    entry = award_service.award(iom, mc, "adhesion", justification="La carta llegó por correo postal y se verificó.",
-                                acknowledged=unmet)
+    entry = award_service.award(
+        iom, mc, "adhesion", justification="La carta llegó por correo postal y se verificó.", acknowledged=unmet
+    )
     assert entry.action == "override" and entry.unmet == unmet
     award = db.session.scalar(select(StageAward))
     assert award.override and award.justification.startswith("La carta")
@@ -533,8 +653,9 @@ def test_override_requires_a_justification_naming_every_unmet_requirement(sessio
 
 def test_revoking_needs_a_reason_and_cascades_to_later_stages(session, content, monkeypatch):
     revoked_certificates = []
-    monkeypatch.setattr(award_service, "revoke_cycle_certificate",
-                        lambda mc, actor, reason: revoked_certificates.append(reason))
+    monkeypatch.setattr(
+        award_service, "revoke_cycle_certificate", lambda mc, actor, reason: revoked_certificates.append(reason)
+    )
     mc, focal, iom = _ready()
     for key in ("adhesion", "capacitacion", "diagnostico", "taller-diagnostico", "plan-de-trabajo", "certificacion"):
         award_service.award(iom, mc, key)
@@ -543,8 +664,13 @@ def test_revoking_needs_a_reason_and_cascades_to_later_stages(session, content, 
     assert error.value.code == "reason_required"
     reason = "Los certificados de capacitación se emitieron por error."
     entries = award_service.revoke(iom, mc, "capacitacion", reason)
-    assert [db.session.get(Stage, e.stage_id).key for e in entries] == ["capacitacion", "diagnostico", "taller-diagnostico", "plan-de-trabajo",
-                                              "certificacion"]
+    assert [db.session.get(Stage, e.stage_id).key for e in entries] == [
+        "capacitacion",
+        "diagnostico",
+        "taller-diagnostico",
+        "plan-de-trabajo",
+        "certificacion",
+    ]
     assert all(e.action == "revoke" and e.reason == reason for e in entries)
     assert entries[0].cascade_of_id is None and {e.cascade_of_id for e in entries[1:]} == {entries[0].id}
     assert revoked_certificates == [reason]
@@ -563,8 +689,9 @@ def test_revoking_needs_a_reason_and_cascades_to_later_stages(session, content, 
 
 def test_only_iom_officers_award_or_revoke(session, content):
     mc, focal, iom = _ready()
-    coordinator = create_user(name="Coord", email="c@example.org", password="una-clave-segura", role="coordinator",
-                              gender="man")
+    coordinator = create_user(
+        name="Coord", email="c@example.org", password="una-clave-segura", role="coordinator", gender="man"
+    )
     coordinator.all_municipalities = True
     for actor in (focal, coordinator):
         with pytest.raises(award_service.AwardError) as error:
@@ -582,6 +709,7 @@ def test_the_service_never_updates_or_deletes_the_log(session, content):
 
     def record(conn, cursor, statement, *args):
         statements.append(statement.upper())
+
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         award_service.award(iom, mc, "adhesion")
@@ -620,6 +748,7 @@ def _two_at_once(monkeypatch, parties: int):
             local.waited = True
             barrier.wait()
         return result
+
     monkeypatch.setattr(award_service.engine, "evaluate", evaluate)
 
 
@@ -631,6 +760,7 @@ def _setup_ready(in_app):
         sync_content(load_content(FIXTURE_CONTENT)[0])
         mc, _focal, iom = _ready()
         return mc.id, iom.id, iom.email
+
     return in_app(setup)
 
 
@@ -654,14 +784,19 @@ def test_simultaneous_awards_of_a_stage_record_one(app, in_app, monkeypatch):
             except award_service.AwardError as error:
                 db.session.rollback()
                 outcomes.append(error.code)
+
     threads = [threading.Thread(target=attempt) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["already_awarded"] * 3 + ["awarded"]
-    counts = in_app(lambda: (db.session.scalar(select(func.count(StageAward.id))),
-                             db.session.scalar(select(func.count(StageLogEntry.id)))))
+    counts = in_app(
+        lambda: (
+            db.session.scalar(select(func.count(StageAward.id))),
+            db.session.scalar(select(func.count(StageLogEntry.id))),
+        )
+    )
     assert counts == (1, 1)
 
 
@@ -678,16 +813,24 @@ def test_simultaneous_award_requests_record_one(app, in_app, monkeypatch):
     statuses = []
 
     def post(client):
-        statuses.append(client.post(f"/certification/municipal/{mc_id}/stages/adhesion/award",
-                                    data={"award-adhesion-justification": ""}).status_code)
+        statuses.append(
+            client.post(
+                f"/certification/municipal/{mc_id}/stages/adhesion/award", data={"award-adhesion-justification": ""}
+            ).status_code
+        )
+
     threads = [threading.Thread(target=post, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [302, 409]
-    counts = in_app(lambda: (db.session.scalar(select(func.count(StageAward.id))),
-                             db.session.scalar(select(func.count(StageLogEntry.id)))))
+    counts = in_app(
+        lambda: (
+            db.session.scalar(select(func.count(StageAward.id))),
+            db.session.scalar(select(func.count(StageLogEntry.id))),
+        )
+    )
     assert counts == (1, 1)
 
 
@@ -703,6 +846,7 @@ def tree(tmp_path):
     import shutil
 
     from tests.conftest import FIXTURE_CONTENT
+
     root = tmp_path / "content"
     shutil.copytree(FIXTURE_CONTENT, root)
     return root
@@ -725,19 +869,38 @@ REQS
 """
 
 
-@pytest.mark.parametrize("reqs, message", [
-    ("      - kind: invented", "stages.yaml:7: unknown requirement kind 'invented'"),
-    ("      - kind: certified_officials", "stages.yaml:7: 'certified_officials' needs 'min'"),
-    ("      - kind: certified_officials\n        min: 0", "stages.yaml:8: 'min' must be a whole number from 1 to 10000"),
-    ("      - kind: letter_of_intent\n        min: 3", "stages.yaml:8: 'letter_of_intent' takes no parameter 'min'"),
-    ("      - kind: certified_women_share\n        low: 70\n        high: 60", "stages.yaml:8: 'low' must not be above 'high'"),
-    ("      - kind: certified_women_share\n        low: 30", "'certified_women_share': give both 'low' and 'high'"),
-    ("      - kind: certified_quiz_average\n        min: 120", "stages.yaml:8: 'min' must be a percentage from 0 to 100"),
-    ("      - kind: certified_officials\n        min: 5\n        focal_point: yes-please",
-     "stages.yaml:9: 'focal_point' must be true or false"),
-    ("      - kind: letter_of_intent\n      - kind: letter_of_intent",
-     "stages.yaml:8: requirement kind 'letter_of_intent' appears twice in stage 'adhesion'"),
-])
+@pytest.mark.parametrize(
+    "reqs, message",
+    [
+        ("      - kind: invented", "stages.yaml:7: unknown requirement kind 'invented'"),
+        ("      - kind: certified_officials", "stages.yaml:7: 'certified_officials' needs 'min'"),
+        (
+            "      - kind: certified_officials\n        min: 0",
+            "stages.yaml:8: 'min' must be a whole number from 1 to 10000",
+        ),
+        (
+            "      - kind: letter_of_intent\n        min: 3",
+            "stages.yaml:8: 'letter_of_intent' takes no parameter 'min'",
+        ),
+        (
+            "      - kind: certified_women_share\n        low: 70\n        high: 60",
+            "stages.yaml:8: 'low' must not be above 'high'",
+        ),
+        ("      - kind: certified_women_share\n        low: 30", "'certified_women_share': give both 'low' and 'high'"),
+        (
+            "      - kind: certified_quiz_average\n        min: 120",
+            "stages.yaml:8: 'min' must be a percentage from 0 to 100",
+        ),
+        (
+            "      - kind: certified_officials\n        min: 5\n        focal_point: yes-please",
+            "stages.yaml:9: 'focal_point' must be true or false",
+        ),
+        (
+            "      - kind: letter_of_intent\n      - kind: letter_of_intent",
+            "stages.yaml:8: requirement kind 'letter_of_intent' appears twice in stage 'adhesion'",
+        ),
+    ],
+)
 def test_stage_file_errors_are_reported_with_file_and_line(tree, reqs, message):
     from app.services.content import load_content
 
@@ -783,11 +946,19 @@ def _login_ids(in_app):
         other = current_municipal_cycle(_municipality("rosario"))
         other_focal = _official(other.municipality)
         designate(fixture_officer(), other, FOCAL, other_focal)
-        coordinator = create_user(name="Coord", email="coord@example.org", password="una-clave-segura",
-                                  role="coordinator", gender="man")
+        coordinator = create_user(
+            name="Coord", email="coord@example.org", password="una-clave-segura", role="coordinator", gender="man"
+        )
         coordinator.scope = [other.municipality]
-        return {"mc": mc.id, "other": other.id, "focal": focal.email, "iom": iom.email,
-                "other_focal": other_focal.email, "coordinator": coordinator.email}
+        return {
+            "mc": mc.id,
+            "other": other.id,
+            "focal": focal.email,
+            "iom": iom.email,
+            "other_focal": other_focal.email,
+            "coordinator": coordinator.email,
+        }
+
     return in_app(build)
 
 
@@ -826,21 +997,35 @@ def test_iom_awards_overrides_and_revokes_through_the_forms(client, content, in_
     assert response.status_code == 302
     # Rosario has nothing: an override without justification is refused at the field, with the summary.
     other = f"/certification/municipal/{ids['other']}"
-    response = client.post(f"{other}/stages/adhesion/award", data={"award-adhesion-acknowledged": ["application_accepted"]})
+    response = client.post(
+        f"{other}/stages/adhesion/award", data={"award-adhesion-acknowledged": ["application_accepted"]}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Hay un problema" in html and 'href="#award-adhesion-justification"' in html
-    response = client.post(f"{other}/stages/adhesion/award", data={
-        "award-adhesion-acknowledged": ["application_accepted"],
-        "award-adhesion-justification": "Justificación escrita suficientemente larga."})
+    response = client.post(
+        f"{other}/stages/adhesion/award",
+        data={
+            "award-adhesion-acknowledged": ["application_accepted"],
+            "award-adhesion-justification": "Justificación escrita suficientemente larga.",
+        },
+    )
     assert response.status_code == 400 and 'href="#award-adhesion-acknowledged"' in response.get_data(as_text=True)
-    response = client.post(f"{other}/stages/adhesion/award", data={
-        "award-adhesion-acknowledged": ["application_accepted", "letter_of_intent"],
-        "award-adhesion-justification": "Justificación escrita suficientemente larga."}, follow_redirects=True)
+    response = client.post(
+        f"{other}/stages/adhesion/award",
+        data={
+            "award-adhesion-acknowledged": ["application_accepted", "letter_of_intent"],
+            "award-adhesion-justification": "Justificación escrita suficientemente larga.",
+        },
+        follow_redirects=True,
+    )
     assert "Etapa otorgada por excepción" in response.get_data(as_text=True)
     response = client.post(f"{page}/stages/adhesion/revoke", data={"revoke-adhesion-reason": ""})
     assert response.status_code == 400
-    response = client.post(f"{page}/stages/adhesion/revoke", data={"revoke-adhesion-reason": "Se revoca por un error de carga."},
-                           follow_redirects=True)
+    response = client.post(
+        f"{page}/stages/adhesion/revoke",
+        data={"revoke-adhesion-reason": "Se revoca por un error de carga."},
+        follow_redirects=True,
+    )
     assert "Etapa revocada." in response.get_data(as_text=True) and "Revocada" in response.get_data(as_text=True)
     log = client.get("/certification/log").get_data(as_text=True)
     assert "Otorgamiento por excepción" in log and "Revocación" in log
@@ -849,7 +1034,9 @@ def test_iom_awards_overrides_and_revokes_through_the_forms(client, content, in_
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
     assert rows[0][:4] == ["N.º", "Fecha y hora (UTC)", "Ciclo", "Municipio"] and len(rows) == 4
     assert {r[5] for r in rows[1:]} == {"Otorgamiento", "Otorgamiento por excepción", "Revocación"}
-    only_rosario = client.get(f"/certification/log?format=csv&municipality={in_app(lambda: _municipality('rosario').id)}")
+    only_rosario = client.get(
+        f"/certification/log?format=csv&municipality={in_app(lambda: _municipality('rosario').id)}"
+    )
     assert len(list(csv.reader(io.StringIO(only_rosario.get_data(as_text=True))))) == 2
 
 
@@ -860,14 +1047,17 @@ def test_award_form_checks_csrf(make_app, content, in_app):
     from tests.conftest import csrf_token_from
 
     login_page = client.get("/auth/login").get_data(as_text=True)
-    client.post("/auth/login", data={"email": ids["iom"], "password": "una-clave-segura",
-                                     "csrf_token": csrf_token_from(login_page)})
+    client.post(
+        "/auth/login",
+        data={"email": ids["iom"], "password": "una-clave-segura", "csrf_token": csrf_token_from(login_page)},
+    )
     assert client.post(f"/certification/municipal/{ids['mc']}/stages/adhesion/award").status_code == 400
     assert in_app(lambda: db.session.scalar(select(func.count(StageAward.id)))) == 0
 
 
 def _grow(in_app, key, officials):
     """More officials, certified, and more workshops and priorities in a municipality's cycle."""
+
     def grow():
         municipality = _municipality(key)
         mc = current_municipal_cycle(municipality)
@@ -875,16 +1065,28 @@ def _grow(in_app, key, officials):
         for i in range(officials):
             _certify(_official(municipality, ("woman", "man")[i % 2], ("salud", "educacion", "empleo")[i % 3]))
         _workshop(mc, focal, women=3, men=3)
+
     in_app(grow)
 
 
 def test_pages_take_a_constant_number_of_queries(client, content, in_app):
     ids = _login_ids(in_app)
     _as(client, ids["iom"])
-    paths = [f"/certification/municipal/{ids['mc']}", "/certification/", "/certification/log",
-             "/certification/log?format=csv"]
-    in_app(lambda: [award_service.award(db.session.get(User, db.session.scalar(select(User.id).where(User.email == ids["iom"]))),
-                                        db.session.get(MunicipalCycle, ids["mc"]), "adhesion")])
+    paths = [
+        f"/certification/municipal/{ids['mc']}",
+        "/certification/",
+        "/certification/log",
+        "/certification/log?format=csv",
+    ]
+    in_app(
+        lambda: [
+            award_service.award(
+                db.session.get(User, db.session.scalar(select(User.id).where(User.email == ids["iom"]))),
+                db.session.get(MunicipalCycle, ids["mc"]),
+                "adhesion",
+            )
+        ]
+    )
 
     def measure():
         with client.application.app_context():
@@ -896,6 +1098,7 @@ def test_pages_take_a_constant_number_of_queries(client, content, in_app):
                 assert client.get(path).status_code == 200, path
             counts.append(counter.count)
         return counts
+
     small = measure()
     _grow(in_app, "cordoba", 12)
     _grow(in_app, "rosario", 9)
@@ -917,7 +1120,8 @@ def test_programme_table_counts_municipalities_in_the_cycle(session, content):
         award_service.award(iom, mc, key)
     rows = award_service.programme(mc.cycle, None)
     assert [(r.mc.municipality.key, r.certification.reached.stage.key, r.certification.next.state) for r in rows] == [
-        ("cordoba", "capacitacion", "eligible")]
+        ("cordoba", "capacitacion", "eligible")
+    ]
     assert stage_service.reached([mc.id]) == {mc.id: 2}
     assert db.session.scalar(select(func.count(Application.id))) == 1
 
@@ -951,8 +1155,9 @@ def test_demo_stages_show_every_situation_and_seed_twice_changes_nothing(app, se
         bariloche = states[("san-carlos-de-bariloche", year)].status_of("capacitacion")
         assert bariloche.state == "in_progress"
         assert [r.kind for r in bariloche.unmet] == ["certified_women_share"]
-        assert bariloche.unmet[0].missing == ("Las mujeres son el 33 % de las personas certificadas; "
-                                              "la franja de paridad es 40–60 %.")
+        assert bariloche.unmet[0].missing == (
+            "Las mujeres son el 33 % de las personas certificadas; la franja de paridad es 40–60 %."
+        )
         assert states[("santa-fe", year)].status_of("taller-diagnostico").state == "eligible"
         assert [s.state for s in states[("neuquen", year - 1)].stages][:2] == ["awarded", "revoked"]
         before = db.session.scalar(select(func.count(StageLogEntry.id)))
@@ -961,6 +1166,7 @@ def test_demo_stages_show_every_situation_and_seed_twice_changes_nothing(app, se
 
 
 # --------------------------------------------------------------------------- properties
+
 
 def _holders(counts: dict[str, int], score: float = 80.0) -> list[stage_service.Holder]:
     holders, n = [], 0
@@ -979,8 +1185,9 @@ def test_women_share_rule_matches_the_gender_service_for_any_counts(app, counts)
     with app.test_request_context():
         data = stage_service.CycleData(mc=MunicipalCycle(), holders=_holders(counts))
         context = stage_service.Context([], {}, gender_service.Policy(40.0, 60.0, 5))
-        result = stage_service.certified_women_share(data, {"low": None, "high": None},
-                                                     stage_service.Evaluation(context, Stage(position=2)))
+        result = stage_service.certified_women_share(
+            data, {"low": None, "high": None}, stage_service.Evaluation(context, Stage(position=2))
+        )
     declared = counts["woman"] + counts["man"]  # parity is the women's share among women and men
     share = 100.0 * counts["woman"] / declared if declared else None
     assert result.met == (declared >= 5 and 40.0 <= share <= 60.0)
@@ -999,8 +1206,9 @@ def test_certified_officials_rule_for_any_count(app, count, target, focal_certif
         mc = MunicipalCycle(focal_point_id=(1 if focal_certified and count else 999))
         data = stage_service.CycleData(mc=mc, holders=holders)
         context = stage_service.Context([], {}, gender_service.Policy())
-        result = stage_service.certified_officials(data, {"min": target, "focal_point": True},
-                                                   stage_service.Evaluation(context, Stage(position=2)))
+        result = stage_service.certified_officials(
+            data, {"min": target, "focal_point": True}, stage_service.Evaluation(context, Stage(position=2))
+        )
     assert result.met == (count >= target and focal_certified and count > 0)
     assert (result.missing == "") == result.met
 
@@ -1009,7 +1217,9 @@ def test_awards_appear_in_the_change_log_in_words(client, content, in_app):
     ids = _login_ids(in_app)
     _as(client, ids["iom"])
     client.post(f"/certification/municipal/{ids['mc']}/stages/adhesion/award", data={})
-    client.post(f"/certification/municipal/{ids['mc']}/stages/adhesion/revoke",
-                data={"revoke-adhesion-reason": "Se revoca por un error de carga."})
+    client.post(
+        f"/certification/municipal/{ids['mc']}/stages/adhesion/revoke",
+        data={"revoke-adhesion-reason": "Se revoca por un error de carga."},
+    )
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "Etapa «adhesion» otorgada a Córdoba" in html and "Etapas revocadas a Córdoba" in html

@@ -1,4 +1,5 @@
 """The learner's workbook: answers to the lessons' activities, private to their author."""
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -9,7 +10,9 @@ WRITE = "/modules/basico/lessons/leccion-1/workbook"
 
 
 def _entries(in_app):
-    return in_app(lambda: [(e.user_id, e.text) for e in db.session.scalars(select(WorkbookEntry).order_by(WorkbookEntry.id))])
+    return in_app(
+        lambda: [(e.user_id, e.text) for e in db.session.scalars(select(WorkbookEntry).order_by(WorkbookEntry.id))]
+    )
 
 
 def test_lesson_page_shows_the_activity_and_links_to_the_workbook(client, make_user, login):
@@ -58,8 +61,11 @@ def test_nobody_else_can_read_an_entry_not_even_iom(client, make_user, login, in
     entry_id = in_app(lambda: db.session.scalar(select(WorkbookEntry.id)))
     assert client.get(f"/workbook/entries/{entry_id}").status_code == 200
     client.post("/auth/logout")
-    for other in (make_user(), make_user(role="coordinator", municipality=None, area=None),
-                  make_user(role="iom_officer", municipality=None, area=None)):
+    for other in (
+        make_user(),
+        make_user(role="coordinator", municipality=None, area=None),
+        make_user(role="iom_officer", municipality=None, area=None),
+    ):
         login(other)
         assert client.get(f"/workbook/entries/{entry_id}").status_code == 404
         for path in ("/workbook", WRITE, "/workbook/download"):
@@ -111,6 +117,7 @@ def _at_once(app, fn, n=2):
             except Exception as error:  # noqa: BLE001 (reported to the test)
                 db.session.rollback()
                 results[i] = error
+
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for thread in threads:
         thread.start()
@@ -126,7 +133,8 @@ def test_simultaneous_first_saves_keep_one_entry_without_an_error(app, make_user
         pytest.skip("needs concurrent writers (PostgreSQL)")
     user = make_user()
     lesson_id = in_app(lambda: db.session.scalar(select(Lesson.id).where(Lesson.key == "leccion-1")))
-    results = _at_once(app, lambda i: workbook_service.save_entry(
-        user.id, db.session.get(Lesson, lesson_id), f"texto {i}").id)
+    results = _at_once(
+        app, lambda i: workbook_service.save_entry(user.id, db.session.get(Lesson, lesson_id), f"texto {i}").id
+    )
     assert not any(isinstance(r, Exception) for r in results), results
     assert len(_entries(in_app)) == 1

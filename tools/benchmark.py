@@ -7,6 +7,7 @@
 For each page it prints the median time over several requests, the number of SQL queries and the
 size of the response; at the end, the peak memory of the process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,19 @@ def build(officials: int, seed: int) -> None:
     from sqlalchemy import insert, select, text
 
     from app.extensions import db
-    from app.models import AttemptQuestion, Choice, Lesson, LessonProgress, Module, Municipality, Question, Quiz, QuizAttempt, User, utcnow
+    from app.models import (
+        AttemptQuestion,
+        Choice,
+        Lesson,
+        LessonProgress,
+        Module,
+        Municipality,
+        Question,
+        Quiz,
+        QuizAttempt,
+        User,
+        utcnow,
+    )
     from app.models.people import GENDERS
     from app.services.accounts import create_user
     from app.services.content import load_content, sync_content
@@ -50,20 +63,32 @@ def build(officials: int, seed: int) -> None:
     modules = db.session.scalars(select(Module).order_by(Module.position)).all()
     lessons = {m.id: db.session.scalars(select(Lesson.id).where(Lesson.module_id == m.id)).all() for m in modules}
     quizzes = {m.id: db.session.scalar(select(Quiz).where(Quiz.module_id == m.id)) for m in modules}
-    questions = {q.id: db.session.scalars(select(Question.id).where(Question.quiz_id == q.id)).all() for q in quizzes.values()}
+    questions = {
+        q.id: db.session.scalars(select(Question.id).where(Question.quiz_id == q.id)).all() for q in quizzes.values()
+    }
     choices: dict[int, list[tuple[int, bool]]] = {}
     for choice in db.session.scalars(select(Choice)):
         choices.setdefault(choice.question_id, []).append((choice.id, choice.is_correct))
     create_user(name="Benchmark IOM", email="bench@example.org", password="benchmark-pass", role="iom_officer")
     now = utcnow()
     password_hash = db.session.scalar(select(User.password_hash))
-    users = [{
-        "email": f"official{i}@bench.example.org", "name": f"Official {i}", "password_hash": password_hash,
-        "role": "official", "is_focal_point": False, "municipality_id": rng.choice(municipalities).id,
-        "area_id": rng.choice(area_ids), "gender": rng.choices(GENDERS, weights=(52, 42, 3, 3))[0],
-        "active": True, "created_at": now - timedelta(days=rng.randint(1, 300)),
-        "last_seen_at": now - timedelta(days=rng.randint(0, 90)), "all_municipalities": False,
-    } for i in range(officials)]
+    users = [
+        {
+            "email": f"official{i}@bench.example.org",
+            "name": f"Official {i}",
+            "password_hash": password_hash,
+            "role": "official",
+            "is_focal_point": False,
+            "municipality_id": rng.choice(municipalities).id,
+            "area_id": rng.choice(area_ids),
+            "gender": rng.choices(GENDERS, weights=(52, 42, 3, 3))[0],
+            "active": True,
+            "created_at": now - timedelta(days=rng.randint(1, 300)),
+            "last_seen_at": now - timedelta(days=rng.randint(0, 90)),
+            "all_municipalities": False,
+        }
+        for i in range(officials)
+    ]
     db.session.execute(insert(User), users)
     user_ids = db.session.scalars(select(User.id).where(User.role == "official")).all()
     progress, attempts, items = [], [], []
@@ -76,21 +101,40 @@ def build(officials: int, seed: int) -> None:
             quiz = quizzes[module.id]
             for number in range(1, rng.randint(1, 3) + 1):
                 score = round(rng.uniform(40, 100), 1)
-                attempts.append({"user_id": user_id, "quiz_id": quiz.id, "number": number, "status": "submitted",
-                                 "started_at": now, "submitted_at": now, "score": score, "passed": score >= 70,
-                                 "pass_mark": 70})
+                attempts.append(
+                    {
+                        "user_id": user_id,
+                        "quiz_id": quiz.id,
+                        "number": number,
+                        "status": "submitted",
+                        "started_at": now,
+                        "submitted_at": now,
+                        "score": score,
+                        "passed": score >= 70,
+                        "pass_mark": 70,
+                    }
+                )
     db.session.execute(insert(LessonProgress), progress)
     db.session.execute(insert(QuizAttempt), attempts)
     for attempt_id, quiz_id in db.session.execute(select(QuizAttempt.id, QuizAttempt.quiz_id)).all():
         for position, qid in enumerate(rng.sample(questions[quiz_id], 8), start=1):
             options = choices[qid]
-            items.append({"attempt_id": attempt_id, "question_id": qid, "position": position,
-                          "choice_order": [c for c, _ in options], "selected": [options[0][0]],
-                          "is_correct": rng.random() < 0.75})
+            items.append(
+                {
+                    "attempt_id": attempt_id,
+                    "question_id": qid,
+                    "position": position,
+                    "choice_order": [c for c, _ in options],
+                    "selected": [options[0][0]],
+                    "is_correct": rng.random() < 0.75,
+                }
+            )
     db.session.execute(insert(AttemptQuestion), items)
     db.session.commit()
-    print(f"data: {officials} officials, {len(progress)} lessons done, {len(attempts)} attempts, "
-          f"{len(items)} answered questions")
+    print(
+        f"data: {officials} officials, {len(progress)} lessons done, {len(attempts)} attempts, "
+        f"{len(items)} answered questions"
+    )
 
 
 def measure(app, runs: int) -> None:
@@ -106,9 +150,17 @@ def measure(app, runs: int) -> None:
         municipality = db.session.scalar(select(Municipality.id).order_by(Municipality.id))
         module = db.session.scalar(select(Module.id).order_by(Module.position))
         engine = db.engine
-    pages = ["/monitoring/", f"/monitoring/municipalities/{municipality}", f"/monitoring/modules/{module}",
-             "/monitoring/gender?level=municipality", "/monitoring/gender?level=area", "/monitoring/?format=xlsx",
-             f"/monitoring/municipalities/{municipality}?format=csv&table=officials", "/my-progress", "/modules"]
+    pages = [
+        "/monitoring/",
+        f"/monitoring/municipalities/{municipality}",
+        f"/monitoring/modules/{module}",
+        "/monitoring/gender?level=municipality",
+        "/monitoring/gender?level=area",
+        "/monitoring/?format=xlsx",
+        f"/monitoring/municipalities/{municipality}?format=csv&table=officials",
+        "/my-progress",
+        "/modules",
+    ]
     counter = {"n": 0}
     event.listen(engine, "before_cursor_execute", lambda *a: counter.__setitem__("n", counter["n"] + 1))
     print(f"{'page':62} {'median ms':>10} {'queries':>8} {'KiB':>8}")

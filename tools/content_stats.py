@@ -2,6 +2,7 @@
 
 Usage: python tools/content_stats.py content/modules/01-gobernanza-migratoria
 """
+
 import pathlib
 import re
 import sys

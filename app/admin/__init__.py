@@ -1,4 +1,5 @@
 """Administration: people, roles, coordinator scope, focal points, municipalities, audit log."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)

@@ -1,4 +1,5 @@
 """Administration pages: thin views over app.services.admin."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -35,23 +36,27 @@ PER_PAGE = 30
 
 def staff_required(view):
     """Coordinators and IOM officers."""
+
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not permissions.can_administer(current_user):
             abort(403)
         return view(*args, **kwargs)
+
     return wrapped
 
 
 def iom_required(view):
     """IOM officers only."""
+
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not permissions.can_manage_municipalities(current_user):
             abort(403)
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -80,8 +85,12 @@ def users():
     search = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     municipality_id = bounded_int_arg("municipality")
-    query = (select(User).outerjoin(Municipality, Municipality.id == User.municipality_id)
-             .options(joinedload(User.municipality)).order_by(User.name, User.id))
+    query = (
+        select(User)
+        .outerjoin(Municipality, Municipality.id == User.municipality_id)
+        .options(joinedload(User.municipality))
+        .order_by(User.name, User.id)
+    )
     if not permissions.is_iom(current_user):
         query = query.where(User.role == ROLE_OFFICIAL, scope_clause(User.municipality_id, scope_ids))
     elif role in (ROLE_OFFICIAL, ROLE_COORDINATOR, ROLE_IOM):
@@ -96,8 +105,15 @@ def users():
         select(Municipality).where(scope_clause(Municipality.id, scope_ids)).order_by(Municipality.name)
     ).all()
     focal_ids = cycle_service.designated_user_ids([u.id for u in page.items])
-    return render_template("admin/users.html", page=page, search=search, role=role, focal_ids=focal_ids,
-                           municipality_id=municipality_id, municipalities=municipalities)
+    return render_template(
+        "admin/users.html",
+        page=page,
+        search=search,
+        role=role,
+        focal_ids=focal_ids,
+        municipality_id=municipality_id,
+        municipalities=municipalities,
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -122,30 +138,48 @@ def user(user_id: int):
             abort(400)
         try:
             if action == "profile" and profile.validate_on_submit():
-                if admin_service.update_profile(current_user, person, role=profile.role.data,
-                                                municipality_id=profile.municipality.data or None,
-                                                area_id=profile.area.data or None):
+                if admin_service.update_profile(
+                    current_user,
+                    person,
+                    role=profile.role.data,
+                    municipality_id=profile.municipality.data or None,
+                    area_id=profile.area.data or None,
+                ):
                     db.session.commit()
                     flash(_("Cambios guardados."), "success")
                 return redirect(url_for("admin.user", user_id=person.id))
             if action == "scope" and scope.validate_on_submit():
-                if admin_service.set_scope(current_user, person, all_municipalities=scope.all_municipalities.data,
-                                           municipality_ids=set(scope.municipalities.data or [])):
+                if admin_service.set_scope(
+                    current_user,
+                    person,
+                    all_municipalities=scope.all_municipalities.data,
+                    municipality_ids=set(scope.municipalities.data or []),
+                ):
                     db.session.commit()
                     flash(_("Alcance actualizado."), "success")
                 return redirect(url_for("admin.user", user_id=person.id))
             if action in ("deactivate", "reactivate") and confirm.validate_on_submit():
                 if admin_service.set_active(current_user, person, action == "reactivate"):
                     db.session.commit()
-                    flash(_("Cuenta reactivada.") if action == "reactivate" else
-                          _("Cuenta desactivada. Sus registros se conservan."), "success")
+                    flash(
+                        _("Cuenta reactivada.")
+                        if action == "reactivate"
+                        else _("Cuenta desactivada. Sus registros se conservan."),
+                        "success",
+                    )
                 return redirect(url_for("admin.user", user_id=person.id))
             if action == "reset" and confirm.validate_on_submit():
                 token = admin_service.send_password_reset(current_user, person)
                 db.session.commit()
                 if send_reset(person, token, by_staff=True):
-                    flash(_("Enviamos a %(email)s un enlace para elegir una nueva contraseña (sirve una vez, "
-                            "durante 72 horas).", email=person.email), "success")
+                    flash(
+                        _(
+                            "Enviamos a %(email)s un enlace para elegir una nueva contraseña (sirve una vez, "
+                            "durante 72 horas).",
+                            email=person.email,
+                        ),
+                        "success",
+                    )
                 else:
                     flash(_("No se pudo enviar el correo. Intente de nuevo más tarde."), "error")
                 return redirect(url_for("admin.user", user_id=person.id))
@@ -164,21 +198,35 @@ def user(user_id: int):
     if not is_iom:
         events_query = events_query.where(visible_audit_clause(current_user))
     events = db.session.scalars(events_query.order_by(AuditEvent.created_at.desc()).limit(20)).all()
-    return render_template("admin/user.html", person=person, profile=profile, scope=scope, confirm=confirm,
-                           is_iom=is_iom, events=events,
-                           focal_ids=cycle_service.designated_user_ids([person.id]))
+    return render_template(
+        "admin/user.html",
+        person=person,
+        profile=profile,
+        scope=scope,
+        confirm=confirm,
+        is_iom=is_iom,
+        events=events,
+        focal_ids=cycle_service.designated_user_ids([person.id]),
+    )
 
 
 @bp.route("/municipalities")
 @iom_required
 def municipalities():
     """Every municipality with its focal point and number of officials."""
-    counts = dict(db.session.execute(
-        select(User.municipality_id, func.count(User.id)).where(User.role == ROLE_OFFICIAL, User.active)
-        .group_by(User.municipality_id)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            select(User.municipality_id, func.count(User.id))
+            .where(User.role == ROLE_OFFICIAL, User.active)
+            .group_by(User.municipality_id)
+        ).all()
+    )
     cycle = cycle_service.current_cycle()
-    focal = {mid: names[cycle_service.FOCAL] for mid, names in cycle_service.designated_names(cycle.id).items()} if cycle else {}
+    focal = (
+        {mid: names[cycle_service.FOCAL] for mid, names in cycle_service.designated_names(cycle.id).items()}
+        if cycle
+        else {}
+    )
     rows = db.session.scalars(select(Municipality).order_by(Municipality.province, Municipality.name)).all()
     return render_template("admin/municipalities.html", rows=rows, counts=counts, focal=focal)
 
@@ -194,8 +242,9 @@ def municipality(municipality_id: int | None = None):
     action = request.form.get("action")
     try:
         if action == "save" and form.validate_on_submit():
-            saved = admin_service.save_municipality(current_user, current, name=form.name.data,
-                                                    province=form.province.data, country=form.country.data)
+            saved = admin_service.save_municipality(
+                current_user, current, name=form.name.data, province=form.province.data, country=form.country.data
+            )
             db.session.commit()
             flash(_("Municipio guardado."), "success")
             return redirect(url_for("admin.municipality", municipality_id=saved.id))
@@ -213,9 +262,16 @@ def audit():
     if current_user.role != ROLE_IOM:
         query = query.where(visible_audit_clause(current_user))
     page = db.paginate(query, page=_page(), per_page=50, error_out=False)
-    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
-        {e.actor_id for e in page.items} | {e.target_user_id for e in page.items}
-    )))}
-    places = {m.id: m for m in db.session.scalars(select(Municipality).where(
-        Municipality.id.in_({e.municipality_id for e in page.items})))}
+    people = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_({e.actor_id for e in page.items} | {e.target_user_id for e in page.items}))
+        )
+    }
+    places = {
+        m.id: m
+        for m in db.session.scalars(
+            select(Municipality).where(Municipality.id.in_({e.municipality_id for e in page.items}))
+        )
+    }
     return render_template("admin/audit.html", page=page, people=people, places=places)

@@ -1,4 +1,5 @@
 """Accounts: registration, login, logout, password and personal settings."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

@@ -1,4 +1,5 @@
 """`flask users create`: accounts from the command line (the first IOM officer of an installation)."""
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -27,7 +28,9 @@ def create(email, name, role, municipality_key, gender, password):
             raise click.BadParameter(f"no municipality with key {municipality_key!r}", param_hint="--municipality")
         municipality_id = municipality.id
     try:
-        create_user(name=name, email=email, password=password, role=role, municipality_id=municipality_id, gender=gender)
+        create_user(
+            name=name, email=email, password=password, role=role, municipality_id=municipality_id, gender=gender
+        )
     except AccountError as error:
         raise click.ClickException(f"cannot create the account: {error.code}") from error
     db.session.commit()

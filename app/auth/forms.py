@@ -1,4 +1,5 @@
 """Account forms; labels are lazily translated."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
@@ -39,34 +40,53 @@ EMAIL_VALIDATORS = [
 class RegistrationForm(FlaskForm):
     """Sign-up for municipal officials."""
 
-    name = StringField(_l("Nombre y apellido"), validators=[
-        DataRequired(_l("Escriba su nombre y apellido.")), _not_blank, no_control_characters,
-        Length(max=160, message=_l("El nombre puede tener hasta %(max)d caracteres."))])
+    name = StringField(
+        _l("Nombre y apellido"),
+        validators=[
+            DataRequired(_l("Escriba su nombre y apellido.")),
+            _not_blank,
+            no_control_characters,
+            Length(max=160, message=_l("El nombre puede tener hasta %(max)d caracteres.")),
+        ],
+    )
     email = EmailField(
         _l("Correo electrónico"),
-        description=_l("Preferentemente su correo institucional. Lo usará para iniciar sesión. Le enviaremos un enlace para confirmarlo."),
+        description=_l(
+            "Preferentemente su correo institucional. Lo usará para iniciar sesión. Le enviaremos un enlace para confirmarlo."
+        ),
         validators=EMAIL_VALIDATORS,
     )
     password = PasswordField(
         _l("Contraseña"),
         description=_l("Al menos %(n)s caracteres.", n=PASSWORD_MIN),
-        validators=[DataRequired(_l("Elija una contraseña.")),
-                    Length(min=PASSWORD_MIN, max=128, message=_l("La contraseña debe tener al menos %(n)s caracteres.", n=PASSWORD_MIN))],
+        validators=[
+            DataRequired(_l("Elija una contraseña.")),
+            Length(
+                min=PASSWORD_MIN,
+                max=128,
+                message=_l("La contraseña debe tener al menos %(n)s caracteres.", n=PASSWORD_MIN),
+            ),
+        ],
     )
     password2 = PasswordField(
         _l("Repita la contraseña"),
-        validators=[DataRequired(_l("Repita la contraseña.")), EqualTo("password", _l("Las contraseñas no coinciden."))],
+        validators=[
+            DataRequired(_l("Repita la contraseña.")),
+            EqualTo("password", _l("Las contraseñas no coinciden.")),
+        ],
     )
     municipality = SelectField(_l("Municipio"), coerce=int, validators=[InputRequired(_l("Elija su municipio."))])
     area = SelectField(
-        _l("Área de gobierno"), coerce=int,
+        _l("Área de gobierno"),
+        coerce=int,
         description=_l("El área en la que trabaja dentro del municipio."),
         validators=[InputRequired(_l("Elija su área de gobierno."))],
     )
     gender = RadioField(
         _l("Género (autopercibido)"),
         description=_l("Se usa solo para medir la participación equitativa, siempre de forma agregada."),
-        choices=GENDER_CHOICES, validators=[InputRequired(_l("Elija una opción de género (puede ser «Prefiero no decirlo»)."))],
+        choices=GENDER_CHOICES,
+        validators=[InputRequired(_l("Elija una opción de género (puede ser «Prefiero no decirlo»)."))],
     )
     consent = BooleanField(
         _l("Leí el aviso de datos personales y acepto que se traten para esta capacitación."),
@@ -86,8 +106,13 @@ class RegistrationForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Sign-in with email and password."""
 
-    email = EmailField(_l("Correo electrónico"), validators=[DataRequired(_l("Escriba su correo electrónico.")),
-                                                              Length(max=254, message=_l("El correo puede tener hasta %(max)d caracteres."))])
+    email = EmailField(
+        _l("Correo electrónico"),
+        validators=[
+            DataRequired(_l("Escriba su correo electrónico.")),
+            Length(max=254, message=_l("El correo puede tener hasta %(max)d caracteres.")),
+        ],
+    )
     password = PasswordField(_l("Contraseña"), validators=[DataRequired(_l("Escriba su contraseña.")), Length(max=128)])
     remember = BooleanField(_l("Mantener la sesión iniciada en este dispositivo"))
     submit = SubmitField(_l("Iniciar sesión"))
@@ -96,8 +121,9 @@ class LoginForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     """The address to send a password reset link to."""
 
-    email = EmailField(_l("Correo electrónico"), description=_l("El correo con el que se registró."),
-                       validators=EMAIL_VALIDATORS)
+    email = EmailField(
+        _l("Correo electrónico"), description=_l("El correo con el que se registró."), validators=EMAIL_VALIDATORS
+    )
     submit = SubmitField(_l("Enviar enlace"))
 
 
@@ -105,13 +131,23 @@ class ResetPasswordForm(FlaskForm):
     """A new password, typed twice (from a reset link)."""
 
     password = PasswordField(
-        _l("Nueva contraseña"), description=_l("Al menos %(n)s caracteres.", n=PASSWORD_MIN),
-        validators=[DataRequired(_l("Elija una nueva contraseña.")),
-                    Length(min=PASSWORD_MIN, max=128, message=_l("La contraseña debe tener al menos %(n)s caracteres.", n=PASSWORD_MIN))],
+        _l("Nueva contraseña"),
+        description=_l("Al menos %(n)s caracteres.", n=PASSWORD_MIN),
+        validators=[
+            DataRequired(_l("Elija una nueva contraseña.")),
+            Length(
+                min=PASSWORD_MIN,
+                max=128,
+                message=_l("La contraseña debe tener al menos %(n)s caracteres.", n=PASSWORD_MIN),
+            ),
+        ],
     )
     password2 = PasswordField(
         _l("Repita la nueva contraseña"),
-        validators=[DataRequired(_l("Repita la nueva contraseña.")), EqualTo("password", _l("Las contraseñas no coinciden."))],
+        validators=[
+            DataRequired(_l("Repita la nueva contraseña.")),
+            EqualTo("password", _l("Las contraseñas no coinciden.")),
+        ],
     )
     submit = SubmitField(_l("Guardar contraseña"))
 
@@ -119,7 +155,9 @@ class ResetPasswordForm(FlaskForm):
 class PasswordForm(ResetPasswordForm):
     """Change of password, confirming the current one."""
 
-    current = PasswordField(_l("Contraseña actual"), validators=[DataRequired(_l("Escriba su contraseña actual.")), Length(max=128)])
+    current = PasswordField(
+        _l("Contraseña actual"), validators=[DataRequired(_l("Escriba su contraseña actual.")), Length(max=128)]
+    )
     submit = SubmitField(_l("Cambiar contraseña"))
 
 
@@ -129,7 +167,6 @@ class SettingsForm(FlaskForm):
     locale = SelectField(_l("Idioma"), choices=[("es", "Español"), ("en", "English"), ("pt", "Português")])
     timezone = SelectField(_l("Zona horaria"), description=_l("Las fechas y horas se muestran en esta zona."))
     submit = SubmitField(_l("Guardar preferencias"))
-
 
 
 class ResendForm(FlaskForm):

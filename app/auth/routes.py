@@ -1,4 +1,5 @@
 """Account pages."""
+
 import hashlib
 from urllib.parse import urlsplit
 
@@ -39,7 +40,11 @@ from app.services.accounts import (
     verify_email_with_token,
 )
 
-AMERICAS_TIMEZONES = [tz for tz in common_timezones if tz.startswith("America/")] + ["Europe/Lisbon", "Europe/Madrid", "UTC"]
+AMERICAS_TIMEZONES = [tz for tz in common_timezones if tz.startswith("America/")] + [
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "UTC",
+]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -81,8 +86,13 @@ def _failed_login(response) -> bool:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_email_client_limit, methods=["POST"], scope="register-client")
-@limiter.limit(_email_limit, methods=["POST"], key_func=_typed_email_key, scope="register-email",
-               deduct_when=lambda response: response.status_code == 302)
+@limiter.limit(
+    _email_limit,
+    methods=["POST"],
+    key_func=_typed_email_key,
+    scope="register-email",
+    deduct_when=lambda response: response.status_code == 302,
+)
 def register():
     """Sign up as a municipal official. The answer is the same whether the address is new or not."""
     if current_user.is_authenticated:
@@ -96,8 +106,12 @@ def register():
             send_already_registered(existing)
         else:
             user = create_user(
-                name=form.name.data, email=form.email.data, password=form.password.data,
-                municipality_id=form.municipality.data, area_id=form.area.data, gender=form.gender.data,
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                municipality_id=form.municipality.data,
+                area_id=form.area.data,
+                gender=form.gender.data,
                 locale=session.get("locale") or request.accept_languages.best_match(("es", "en", "pt")),
                 verified=False,
             )
@@ -136,7 +150,9 @@ def verify_email(token: str):
 
 @bp.route("/verify", methods=["POST"])
 @login_required
-@limiter.limit(_email_limit, scope="verify-resend", key_func=lambda: "user:" + (current_user.get_id() or "").split(":")[0])
+@limiter.limit(
+    _email_limit, scope="verify-resend", key_func=lambda: "user:" + (current_user.get_id() or "").split(":")[0]
+)
 def resend_verification():
     """Send the verification link again (the account's own address)."""
     form = ResendForm()
@@ -150,8 +166,9 @@ def resend_verification():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], scope="login-client", deduct_when=_failed_login)
-@limiter.limit(_account_limit, methods=["POST"], key_func=_typed_email_key, scope="login-account",
-               deduct_when=_failed_login)
+@limiter.limit(
+    _account_limit, methods=["POST"], key_func=_typed_email_key, scope="login-account", deduct_when=_failed_login
+)
 def login():
     """Sign in."""
     if current_user.is_authenticated:
@@ -185,8 +202,13 @@ def logout():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(_email_client_limit, methods=["POST"], scope="forgot-client")
-@limiter.limit(_email_limit, methods=["POST"], key_func=_typed_email_key, scope="forgot-email",
-               deduct_when=lambda response: response.status_code == 302)
+@limiter.limit(
+    _email_limit,
+    methods=["POST"],
+    key_func=_typed_email_key,
+    scope="forgot-email",
+    deduct_when=lambda response: response.status_code == 302,
+)
 def forgot_password():
     """Ask for a link to choose a new password; the answer never says whether the address has an account."""
     if current_user.is_authenticated:
@@ -239,8 +261,7 @@ def settings():
         db.session.commit()
         flash(_("Preferencias guardadas."), "success")
         return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form, verified=email_verified(current_user),
-                           resend=ResendForm())
+    return render_template("auth/settings.html", form=form, verified=email_verified(current_user), resend=ResendForm())
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

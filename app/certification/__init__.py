@@ -1,4 +1,5 @@
 """Certificates for signed-in people: holders download theirs; IOM officers revoke and re-issue."""
+
 from flask import Blueprint
 
 bp = Blueprint("certification", __name__)

@@ -1,4 +1,5 @@
 """`flask credentials ...`: the signing key and certificates owed."""
+
 from __future__ import annotations
 
 import pathlib
@@ -16,8 +17,12 @@ credentials_cli = AppGroup("credentials", help="Certificate signing key and issu
 
 
 @credentials_cli.command("keygen")
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: instance/credential-signing-key.pem). Never overwritten.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File to write (default: instance/credential-signing-key.pem). Never overwritten.",
+)
 @click.option("--format", "fmt", type=click.Choice(["pem", "jwk"]), default="pem", show_default=True)
 @with_appcontext
 def keygen(out: str | None, fmt: str) -> None:
@@ -27,8 +32,10 @@ def keygen(out: str | None, fmt: str) -> None:
         key = keys.write_new(path, fmt)
     except FileExistsError as error:
         raise click.ClickException(f"{path} already exists; it is never overwritten") from error
-    click.echo(f"wrote {path}\nverification method: {key.verification_method}\n"
-               f"set CREDENTIAL_KEY_FILE={path.resolve()} to sign with it")
+    click.echo(
+        f"wrote {path}\nverification method: {key.verification_method}\n"
+        f"set CREDENTIAL_KEY_FILE={path.resolve()} to sign with it"
+    )
 
 
 @credentials_cli.command("issue-pending")

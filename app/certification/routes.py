@@ -1,4 +1,5 @@
 """Certificate pages for signed-in people: download (holder or staff in scope), revoke and re-issue (IOM)."""
+
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -64,8 +65,12 @@ def manage(code: str):
 
 def _render_manage(certificate, revoke_form, reissue_form, status=200):
     return render_template(
-        "certification/manage.html", certificate=certificate, revoke_form=revoke_form, reissue_form=reissue_form,
-        can_revoke=can_revoke_certificate(current_user), can_reissue=can_reissue_certificate(current_user),
+        "certification/manage.html",
+        certificate=certificate,
+        revoke_form=revoke_form,
+        reissue_form=reissue_form,
+        can_revoke=can_revoke_certificate(current_user),
+        can_reissue=can_reissue_certificate(current_user),
         newer=service.superseding(certificate),
     ), status
 
@@ -110,6 +115,8 @@ def reissue(code: str):
         flash(ERRORS[error.code](), "error")
         return redirect(url_for("certification.manage", code=grouped(certificate.code)))
     db.session.commit()
-    flash(_("Certificado reemitido con el código %(code)s; el anterior figura como reemplazado.",
-            code=grouped(new.code)), "success")
+    flash(
+        _("Certificado reemitido con el código %(code)s; el anterior figura como reemplazado.", code=grouped(new.code)),
+        "success",
+    )
     return redirect(url_for("certification.manage", code=grouped(new.code)))

@@ -5,6 +5,7 @@ is typed, letters are folded to upper case, O is read as 0 and I or L as 1, and 
 are ignored. Sixteen characters of five bits each carry exactly 80 bits from the operating
 system's CSPRNG.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -34,4 +35,4 @@ def normalise(text: str) -> str | None:
 
 def grouped(code: str) -> str:
     """The printed form: four groups of four separated by dashes."""
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))

@@ -5,6 +5,7 @@ its proof with RDFC-1.0, hash each with SHA-256, sign hash(options) + hash(docum
 and write the signature as multibase base58btc in `proofValue`. Verifying redoes the same with the
 public key resolved offline from `verificationMethod`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,10 @@ CRYPTOSUITE = "eddsa-rdfc-2022"
 def _hash_data(document: dict, options: dict) -> bytes:
     options = dict(options)
     options["@context"] = document["@context"]
-    return (hashlib.sha256(canonicalize(options).encode("utf-8")).digest()
-            + hashlib.sha256(canonicalize(document).encode("utf-8")).digest())
+    return (
+        hashlib.sha256(canonicalize(options).encode("utf-8")).digest()
+        + hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
+    )
 
 
 def xsd_datetime(moment: datetime) -> str:
@@ -40,8 +43,11 @@ def sign(document: dict, key: SigningKey, created: datetime, purpose: str = "ass
     unsigned = copy.deepcopy(document)
     unsigned.pop("proof", None)
     options = {
-        "type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": xsd_datetime(created),
-        "verificationMethod": key.verification_method, "proofPurpose": purpose,
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": xsd_datetime(created),
+        "verificationMethod": key.verification_method,
+        "proofPurpose": purpose,
     }
     signature = key.private.sign(_hash_data(unsigned, options))
     signed = copy.deepcopy(unsigned)

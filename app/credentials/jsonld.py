@@ -5,6 +5,7 @@ Each context URL the platform accepts is mapped to a file in `contexts/` by `con
 canonicalisation never reaches the network and a credential naming an unknown context fails to
 verify instead of fetching it.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,17 +40,24 @@ def document_loader(url: str, options: dict | None = None) -> dict:
     name = _context_map().get(url)
     if name is None:
         raise jsonld.JsonLdError(
-            f"context not shipped with the platform: {url}", "jsonld.LoadDocumentError",
-            {"url": url}, code="loading remote context failed",
+            f"context not shipped with the platform: {url}",
+            "jsonld.LoadDocumentError",
+            {"url": url},
+            code="loading remote context failed",
         ) from ContextRefused(url)
     return {"contextUrl": None, "documentUrl": url, "document": _context(name)}
 
 
 def canonicalize(document: dict) -> str:
     """The RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document."""
-    return jsonld.normalize(document, {
-        "algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader,
-    })
+    return jsonld.normalize(
+        document,
+        {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": document_loader,
+        },
+    )
 
 
 def expand(document: dict) -> list:

@@ -8,6 +8,7 @@ refuses to issue, so production never signs with a key nobody chose.
 The public key is published as a `did:key` (multicodec ed25519-pub 0xed01, multibase base58btc),
 which any verifier resolves offline: the verification method is `did:key:z6Mk...#z6Mk...`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -69,7 +70,7 @@ def resolve_verification_method(method: str) -> Ed25519PublicKey:
     """
     base, _, fragment = method.partition("#")
     if base.startswith("did:key:"):
-        identifier = base[len("did:key:"):]
+        identifier = base[len("did:key:") :]
         if fragment and fragment != identifier:
             raise UnresolvableKey("did:key fragment names another key")
         return public_key_from_multibase(identifier)
@@ -109,14 +110,17 @@ def generate() -> SigningKey:
 def to_pem(key: SigningKey) -> str:
     """PKCS#8 PEM, unencrypted (protect the file with its permissions)."""
     return key.private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     ).decode("ascii")
 
 
 def to_jwk(key: SigningKey) -> str:
     """The private key as a JWK (RFC 8037 OKP)."""
     raw = key.private.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     pub = key.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return json.dumps({"kty": "OKP", "crv": "Ed25519", "x": b64url(pub), "d": b64url(raw)})
 

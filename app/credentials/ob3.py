@@ -12,6 +12,7 @@ The achievement is described from the certificate's frozen claims (`claims["achi
 `{"key", "name", "value"}` percentages (the training certificate's best quiz score per module),
 become `result` entries described by the achievement's `resultDescription`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,16 +58,26 @@ def achievement(base_url: str, spec: dict, language: str, results: list[dict] | 
     """An Achievement from its description (key, name, description, criteria, hours)."""
     ident = achievement_id(base_url, spec["key"])
     data = {
-        "id": ident, "type": ["Achievement"], "achievementType": "Certificate",
-        "name": spec["name"], "description": spec["description"],
-        "criteria": {"narrative": spec["criteria"]}, "inLanguage": language,
+        "id": ident,
+        "type": ["Achievement"],
+        "achievementType": "Certificate",
+        "name": spec["name"],
+        "description": spec["description"],
+        "criteria": {"narrative": spec["criteria"]},
+        "inLanguage": language,
     }
     if spec.get("hours") is not None:
         data["creditsAvailable"] = float(spec["hours"])
     if results:
         data["resultDescription"] = [
-            {"id": f"{ident}#{r['key']}", "type": ["ResultDescription"], "name": r["name"],
-             "resultType": "Percent", "valueMin": "0", "valueMax": "100"}
+            {
+                "id": f"{ident}#{r['key']}",
+                "type": ["ResultDescription"],
+                "name": r["name"],
+                "resultType": "Percent",
+                "valueMin": "0",
+                "valueMax": "100",
+            }
             for r in results
         ]
     return data
@@ -82,20 +93,37 @@ def profile_document(base_url: str, name: str, description: str | None = None) -
     return {"@context": CONTEXT, **issuer_profile(base_url, name, description)}
 
 
-def build_credential(*, base_url: str, code: str, claims: dict, language: str, issued_at: datetime,
-                     issuer_name: str, status: dict, email: str | None = None, salt: str | None = None) -> dict:
+def build_credential(
+    *,
+    base_url: str,
+    code: str,
+    claims: dict,
+    language: str,
+    issued_at: datetime,
+    issuer_name: str,
+    status: dict,
+    email: str | None = None,
+    salt: str | None = None,
+) -> dict:
     """The unsigned OpenBadgeCredential of a certificate."""
     results = claims.get("results") or []
     subject: dict = {"type": ["AchievementSubject"]}
     identifiers = []
     holder = claims.get("holder") or {}
     if holder.get("name"):
-        identifiers.append({"type": "IdentityObject", "hashed": False, "identityHash": holder["name"],
-                            "identityType": "name"})
+        identifiers.append(
+            {"type": "IdentityObject", "hashed": False, "identityHash": holder["name"], "identityType": "name"}
+        )
     if email and salt:
-        identifiers.append({"type": "IdentityObject", "hashed": True,
-                            "identityHash": identity_hash(email.strip().lower(), salt),
-                            "identityType": "emailAddress", "salt": salt})
+        identifiers.append(
+            {
+                "type": "IdentityObject",
+                "hashed": True,
+                "identityHash": identity_hash(email.strip().lower(), salt),
+                "identityType": "emailAddress",
+                "salt": salt,
+            }
+        )
     if identifiers:
         subject["identifier"] = identifiers
     spec = claims["achievement"]
@@ -104,9 +132,13 @@ def build_credential(*, base_url: str, code: str, claims: dict, language: str, i
         subject["creditsEarned"] = float(spec["hours"])
     if results:
         subject["result"] = [
-            {"type": ["Result"], "resultDescription": f"{achievement_id(base_url, spec['key'])}#{r['key']}",
-             "value": f"{float(r['value']):.1f}"}
-            for r in results if r.get("value") is not None
+            {
+                "type": ["Result"],
+                "resultDescription": f"{achievement_id(base_url, spec['key'])}#{r['key']}",
+                "value": f"{float(r['value']):.1f}",
+            }
+            for r in results
+            if r.get("value") is not None
         ]
     document = {
         "@context": CONTEXT,

@@ -5,6 +5,7 @@ the subject (the holder's or the municipality's name, printed large), a statemen
 (modules and hours, or stages) and the issue date, code and verification address. The caller gives
 every text already translated into the certificate's language.
 """
+
 from __future__ import annotations
 
 import io
@@ -93,8 +94,14 @@ def render(doc: Document) -> bytes:
 
     qr_size = 42
     qr_x, qr_y = width - 20 - qr_size, height - 20 - qr_size
-    pdf.image(io.BytesIO(qr_png(doc.verify_url)), x=qr_x, y=qr_y, w=qr_size, h=qr_size,
-              alt_text=doc.verify_hint or doc.verify_url)
+    pdf.image(
+        io.BytesIO(qr_png(doc.verify_url)),
+        x=qr_x,
+        y=qr_y,
+        w=qr_size,
+        h=qr_size,
+        alt_text=doc.verify_hint or doc.verify_url,
+    )
     pdf.set_font("DejaVu", "", 9.5)
     y = height - 20 - 5.2 * (len(doc.details) + 2)
     for text in doc.details:

@@ -5,6 +5,7 @@ out by the list's size), GZIP-compressed and written as multibase base64url (`u.
 left-most bit: the most significant bit of the first byte. A set bit means the credential at that
 index has the status of the list's purpose (here: revoked).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -48,13 +49,17 @@ def is_set(encoded_or_bits: str | bytes, index: int) -> bool:
 def entry(list_url: str, index: int) -> dict:
     """The credentialStatus of a credential at `index` of a revocation list."""
     return {
-        "id": f"{list_url}#{index}", "type": "BitstringStatusListEntry", "statusPurpose": PURPOSE_REVOCATION,
-        "statusListIndex": str(index), "statusListCredential": list_url,
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": PURPOSE_REVOCATION,
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
     }
 
 
-def status_list_credential(list_url: str, issuer_id: str, indexes, key: SigningKey, now: datetime,
-                           size: int = MIN_ENTRIES) -> dict:
+def status_list_credential(
+    list_url: str, issuer_id: str, indexes, key: SigningKey, now: datetime, size: int = MIN_ENTRIES
+) -> dict:
     """The signed BitstringStatusListCredential for a revocation list."""
     document = {
         "@context": [VC_V2],
@@ -63,7 +68,9 @@ def status_list_credential(list_url: str, issuer_id: str, indexes, key: SigningK
         "issuer": issuer_id,
         "validFrom": xsd_datetime(now),
         "credentialSubject": {
-            "id": f"{list_url}#list", "type": "BitstringStatusList", "statusPurpose": PURPOSE_REVOCATION,
+            "id": f"{list_url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": PURPOSE_REVOCATION,
             "encodedList": encode(indexes, size),
         },
     }

@@ -1,4 +1,5 @@
 """The municipality's diagnostic, its workshops, priorities and work plan (within a cycle)."""
+
 from flask import Blueprint
 
 bp = Blueprint("diagnostic", __name__)

@@ -1,4 +1,5 @@
 """Forms of the diagnostic, workshops and work plan."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
@@ -40,11 +41,18 @@ class WorkshopForm(FlaskForm):
     """A diagnostic workshop and who attended."""
 
     held_on = DateField(_l("Fecha"), validators=[InputRequired(_l("Indique la fecha del taller (aaaa-mm-dd)."))])
-    modality = RadioField(_l("Modalidad"), choices=MODALITY_CHOICES, default=MODALITY_IN_PERSON,
-                          validators=[InputRequired(_l("Elija la modalidad."))])
+    modality = RadioField(
+        _l("Modalidad"),
+        choices=MODALITY_CHOICES,
+        default=MODALITY_IN_PERSON,
+        validators=[InputRequired(_l("Elija la modalidad."))],
+    )
     place = StringField(_l("Lugar o plataforma"), validators=[Length(max=200)])
-    facilitators = TextAreaField(_l("Facilitación"), description=_l("Quiénes facilitaron: punto focal, OIM, organizaciones socias."),
-                                 validators=[Length(max=4000)])
+    facilitators = TextAreaField(
+        _l("Facilitación"),
+        description=_l("Quiénes facilitaron: punto focal, OIM, organizaciones socias."),
+        validators=[Length(max=4000)],
+    )
     areas = MultiCheckboxField(_l("Áreas de gobierno representadas"), coerce=int)
     officials = MultiCheckboxField(_l("Funcionarias y funcionarios del municipio que asistieron"), coerce=int)
     good_practices = TextAreaField(_l("Buenas prácticas identificadas"), validators=[Length(max=4000)])
@@ -55,10 +63,15 @@ class WorkshopForm(FlaskForm):
 class PriorityForm(FlaskForm):
     """A capacity or activity to strengthen, tied to a dimension."""
 
-    dimension = SelectField(_l("Dimensión del diagnóstico"), coerce=int,
-                            description=_l("Las dimensiones con menor puntaje aparecen primero."))
-    title = StringField(_l("Capacidad o actividad a fortalecer"),
-                        validators=[DataRequired(_l("Escriba la prioridad.")), Length(max=200)])
+    dimension = SelectField(
+        _l("Dimensión del diagnóstico"),
+        coerce=int,
+        description=_l("Las dimensiones con menor puntaje aparecen primero."),
+    )
+    title = StringField(
+        _l("Capacidad o actividad a fortalecer"),
+        validators=[DataRequired(_l("Escriba la prioridad.")), Length(max=200)],
+    )
     description = TextAreaField(_l("Por qué es prioritaria"), validators=[Length(max=4000)])
     submit = SubmitField(_l("Agregar la prioridad"))
 
@@ -70,9 +83,14 @@ class ActionForm(FlaskForm):
     area = SelectField(_l("Área responsable"), coerce=int)
     starts_on = DateField(_l("Fecha de inicio"), validators=[Optional()])
     due_on = DateField(_l("Fecha límite"), validators=[Optional()])
-    indicator = StringField(_l("Indicador de seguimiento"), description=_l("Cómo se sabrá que avanza, por ejemplo: «personas atendidas por mes»."),
-                            validators=[Length(max=300)])
-    target = StringField(_l("Meta"), description=_l("Por ejemplo: «120 por mes a diciembre»."), validators=[Length(max=200)])
+    indicator = StringField(
+        _l("Indicador de seguimiento"),
+        description=_l("Cómo se sabrá que avanza, por ejemplo: «personas atendidas por mes»."),
+        validators=[Length(max=300)],
+    )
+    target = StringField(
+        _l("Meta"), description=_l("Por ejemplo: «120 por mes a diciembre»."), validators=[Length(max=200)]
+    )
     submit = SubmitField(_l("Agregar la acción"))
 
     def validate_due_on(self, field):

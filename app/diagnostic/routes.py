@@ -4,6 +4,7 @@ Every view finds the municipality's cycle through `_mc_or_404` (scope and design
 `app.services.permissions`); changes need `can_edit_cycle_records` (the focal point or substitute,
 open cycle) and decisions `can_review` (IOM officers).
 """
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -26,7 +27,9 @@ from app.services import workshops as workshop_service
 from app.services.cycles import today
 
 MESSAGES = {
-    "locked": lambda: _("Este registro ya fue enviado: no se puede cambiar mientras está en revisión o después de aprobado."),
+    "locked": lambda: _(
+        "Este registro ya fue enviado: no se puede cambiar mientras está en revisión o después de aprobado."
+    ),
     "indicator": lambda: _("Uno de los indicadores no existe."),
     "level": lambda: _("Elija ausente, parcialmente presente o plenamente presente."),
     "note": lambda: _("La nota de evidencia es demasiado larga (máximo 4.000 caracteres)."),
@@ -50,7 +53,9 @@ MESSAGES = {
     "target": lambda: _("La meta admite hasta 200 caracteres."),
     "dates": lambda: _("La fecha límite debe ser posterior al inicio."),
     "state": lambda: _("Elija un estado de la lista."),
-    "plan_incomplete": lambda: _("Para enviar el plan hace falta al menos una prioridad y, en cada una, una acción con área responsable, fecha límite e indicador."),
+    "plan_incomplete": lambda: _(
+        "Para enviar el plan hace falta al menos una prioridad y, en cada una, una acción con área responsable, fecha límite e indicador."
+    ),
 }
 GUEST_ROWS = 5
 
@@ -107,10 +112,14 @@ def diagnostic(mc_id: int):
             if action == "review":
                 _require_review(mc)
                 if decision.validate_on_submit():
-                    comments = {key[len("dim-"):]: value[:4000] for key, value in request.form.items()
-                                if key.startswith("dim-") and value.strip()}
-                    diagnostic_service.decide(current_user, mc, decision.decision.data == "validate",
-                                              decision.comment.data or "", comments)
+                    comments = {
+                        key[len("dim-") :]: value[:4000]
+                        for key, value in request.form.items()
+                        if key.startswith("dim-") and value.strip()
+                    }
+                    diagnostic_service.decide(
+                        current_user, mc, decision.decision.data == "validate", decision.comment.data or "", comments
+                    )
                     db.session.commit()
                     flash(_("Decisión registrada."), "success")
                     return redirect(url_for("diagnostic.diagnostic", mc_id=mc.id))
@@ -122,16 +131,23 @@ def diagnostic(mc_id: int):
     show_results = current.state in (SUBMITTED, "validated", "returned")
     previous = diagnostic_service.comparison(mc, current) if show_results else None
     return render_template(
-        "diagnostic/diagnostic.html", mc=mc, view=current, decision=decision, returned=returned,
+        "diagnostic/diagnostic.html",
+        mc=mc,
+        view=current,
+        decision=decision,
+        returned=returned,
         can_edit=permissions.can_edit_cycle_records(current_user, mc) and review.editable(current.state or "draft"),
-        can_review=permissions.can_review(current_user, mc), show_results=show_results, previous=previous,
+        can_review=permissions.can_review(current_user, mc),
+        show_results=show_results,
+        previous=previous,
         history=review.history(mc.id, SUBJECT_DIAGNOSTIC),
     )
 
 
 def _dimension_or_404(key: str) -> DiagnosticDimension:
-    dimension = db.session.scalar(select(DiagnosticDimension).where(DiagnosticDimension.key == key,
-                                                                    DiagnosticDimension.active))
+    dimension = db.session.scalar(
+        select(DiagnosticDimension).where(DiagnosticDimension.key == key, DiagnosticDimension.active)
+    )
     if dimension is None:
         abort(404)
     return dimension
@@ -148,9 +164,14 @@ def _answers_from_form(dimension_result) -> list[diagnostic_service.AnswerInput]
             level = int(raw)
         else:
             raise diagnostic_service.DiagnosticError("level")
-        inputs.append(diagnostic_service.AnswerInput(
-            indicator.id, level, request.form.get(f"note-{indicator.id}", "")[:diagnostic_service.NOTE_MAX + 1],
-            request.form.get(f"link-{indicator.id}", "")[:diagnostic_service.LINK_MAX + 1]))
+        inputs.append(
+            diagnostic_service.AnswerInput(
+                indicator.id,
+                level,
+                request.form.get(f"note-{indicator.id}", "")[: diagnostic_service.NOTE_MAX + 1],
+                request.form.get(f"link-{indicator.id}", "")[: diagnostic_service.LINK_MAX + 1],
+            )
+        )
     return inputs
 
 
@@ -184,8 +205,14 @@ def dimension(mc_id: int, dimension_key: str):
     position = [d.dimension.id for d in current.dimensions].index(dim.id)
     nxt = current.dimensions[position + 1].dimension if position + 1 < len(current.dimensions) else None
     return render_template(
-        "diagnostic/dimension.html", mc=mc, view=current, result=result, can_edit=can_edit, next_dimension=nxt,
-        comment=(returned.details or {}).get(dim.key) if returned else None, posted=request.form if errors else None,
+        "diagnostic/dimension.html",
+        mc=mc,
+        view=current,
+        result=result,
+        can_edit=can_edit,
+        next_dimension=nxt,
+        comment=(returned.details or {}).get(dim.key) if returned else None,
+        posted=request.form if errors else None,
     )
 
 
@@ -232,8 +259,13 @@ def _areas() -> list[Area]:
 
 
 def _officials(mc: MunicipalCycle) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.municipality_id == mc.municipality_id, User.role == ROLE_OFFICIAL, User.active).order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.municipality_id == mc.municipality_id, User.role == ROLE_OFFICIAL, User.active)
+            .order_by(User.name)
+        )
+    )
 
 
 def _suppress_for(mc: MunicipalCycle) -> bool:
@@ -249,8 +281,13 @@ def workshops(mc_id: int):
     rows = workshop_service.workshops_of(mc)
     policy, suppress = _policy(), _suppress_for(mc)
     figures = {w.id: workshop_service.attendance(w, policy, suppress) for w in rows}
-    return render_template("diagnostic/workshops.html", mc=mc, rows=rows, figures=figures,
-                           can_edit=permissions.can_edit_cycle_records(current_user, mc))
+    return render_template(
+        "diagnostic/workshops.html",
+        mc=mc,
+        rows=rows,
+        figures=figures,
+        can_edit=permissions.can_edit_cycle_records(current_user, mc),
+    )
 
 
 def _workshop_form(mc: MunicipalCycle, workshop=None) -> WorkshopForm:
@@ -289,17 +326,31 @@ def workshop_form(mc_id: int, workshop_id: int | None = None):
     if workshop_id and workshop is None:
         abort(404)
     form = _workshop_form(mc, workshop)
-    guest_rows = [{"name": a.name, "organisation": a.organisation, "area": str(a.area_id or ""), "gender": a.gender}
-                  for a in (workshop.attendees if workshop else []) if a.user_id is None]
+    guest_rows = [
+        {"name": a.name, "organisation": a.organisation, "area": str(a.area_id or ""), "gender": a.gender}
+        for a in (workshop.attendees if workshop else [])
+        if a.user_id is None
+    ]
     if request.method == "POST":
         guests, guest_rows = _guests_from_form()
         if form.validate_on_submit():
             try:
-                saved = workshop_service.save(current_user, mc, workshop_service.WorkshopData(
-                    held_on=form.held_on.data, modality=form.modality.data, place=form.place.data or "",
-                    facilitators=form.facilitators.data or "", area_ids=form.areas.data or [],
-                    good_practices=form.good_practices.data or "", potential_areas=form.potential_areas.data or "",
-                    official_ids=form.officials.data or [], guests=guests), workshop)
+                saved = workshop_service.save(
+                    current_user,
+                    mc,
+                    workshop_service.WorkshopData(
+                        held_on=form.held_on.data,
+                        modality=form.modality.data,
+                        place=form.place.data or "",
+                        facilitators=form.facilitators.data or "",
+                        area_ids=form.areas.data or [],
+                        good_practices=form.good_practices.data or "",
+                        potential_areas=form.potential_areas.data or "",
+                        official_ids=form.officials.data or [],
+                        guests=guests,
+                    ),
+                    workshop,
+                )
                 db.session.commit()
                 flash(_("Taller guardado."), "success")
                 return redirect(url_for("diagnostic.workshop", mc_id=mc.id, workshop_id=saved.id))
@@ -308,8 +359,15 @@ def workshop_form(mc_id: int, workshop_id: int | None = None):
                 flash(_message(error), "error")
     guest_rows = [r for r in guest_rows if r["name"].strip()]
     guest_rows += [{"name": "", "organisation": "", "area": "", "gender": ""}] * GUEST_ROWS
-    return render_template("diagnostic/workshop_form.html", mc=mc, form=form, workshop=workshop, guest_rows=guest_rows,
-                           areas=_areas(), genders=GENDERS)
+    return render_template(
+        "diagnostic/workshop_form.html",
+        mc=mc,
+        form=form,
+        workshop=workshop,
+        guest_rows=guest_rows,
+        areas=_areas(),
+        genders=GENDERS,
+    )
 
 
 @bp.route("/municipal/<int:mc_id>/workshops/<int:workshop_id>")
@@ -323,9 +381,17 @@ def workshop(mc_id: int, workshop_id: int):
     suppress = _suppress_for(mc)
     figures = workshop_service.attendance(row, _policy(), suppress)
     area_names = {a.id: tr(a.name) for a in _areas()}
-    return render_template("diagnostic/workshop.html", mc=mc, workshop=row, figures=figures, area_names=area_names,
-                           suppress=suppress, policy=_policy(), show_names=not suppress or permissions.can_see_people(current_user),
-                           can_edit=permissions.can_edit_cycle_records(current_user, mc))
+    return render_template(
+        "diagnostic/workshop.html",
+        mc=mc,
+        workshop=row,
+        figures=figures,
+        area_names=area_names,
+        suppress=suppress,
+        policy=_policy(),
+        show_names=not suppress or permissions.can_see_people(current_user),
+        can_edit=permissions.can_edit_cycle_records(current_user, mc),
+    )
 
 
 @bp.route("/municipal/<int:mc_id>/workshops/<int:workshop_id>/delete", methods=["POST"])
@@ -354,8 +420,11 @@ def _priority_or_404(mc: MunicipalCycle, priority_id: int) -> Priority:
 
 
 def _action_or_404(mc: MunicipalCycle, action_id: int) -> PlanAction:
-    row = db.session.scalar(select(PlanAction).join(Priority, Priority.id == PlanAction.priority_id)
-                            .where(PlanAction.id == action_id, Priority.municipal_cycle_id == mc.id))
+    row = db.session.scalar(
+        select(PlanAction)
+        .join(Priority, Priority.id == PlanAction.priority_id)
+        .where(PlanAction.id == action_id, Priority.municipal_cycle_id == mc.id)
+    )
     if row is None:
         abort(404)
     return row
@@ -363,8 +432,10 @@ def _action_or_404(mc: MunicipalCycle, action_id: int) -> PlanAction:
 
 def _dimension_choices(current) -> list[tuple[int, str]]:
     ordered = sorted(current.dimensions, key=lambda d: (d.score if d.score is not None else 101, d.dimension.position))
-    return [(d.dimension.id, f"{tr(d.dimension.title)} ({d.score:.0f} %)" if d.score is not None else tr(d.dimension.title))
-            for d in ordered]
+    return [
+        (d.dimension.id, f"{tr(d.dimension.title)} ({d.score:.0f} %)" if d.score is not None else tr(d.dimension.title))
+        for d in ordered
+    ]
 
 
 @bp.route("/municipal/<int:mc_id>/plan", methods=["GET", "POST"])
@@ -385,8 +456,13 @@ def plan(mc_id: int):
             if action == "priority":
                 _require_edit(mc)
                 if priority_form.validate_on_submit():
-                    plan_service.add_priority(current_user, mc, priority_form.dimension.data, priority_form.title.data,
-                                              priority_form.description.data or "")
+                    plan_service.add_priority(
+                        current_user,
+                        mc,
+                        priority_form.dimension.data,
+                        priority_form.title.data,
+                        priority_form.description.data or "",
+                    )
                     db.session.commit()
                     flash(_("Prioridad agregada."), "success")
                     return redirect(url_for("diagnostic.plan", mc_id=mc.id))
@@ -399,7 +475,9 @@ def plan(mc_id: int):
             elif action == "review":
                 _require_review(mc)
                 if decision.validate_on_submit():
-                    plan_service.decide(current_user, mc, decision.decision.data == "approve", decision.comment.data or "")
+                    plan_service.decide(
+                        current_user, mc, decision.decision.data == "approve", decision.comment.data or ""
+                    )
                     db.session.commit()
                     flash(_("Decisión registrada."), "success")
                     return redirect(url_for("diagnostic.plan", mc_id=mc.id))
@@ -410,18 +488,32 @@ def plan(mc_id: int):
             flash(_message(error), "error")
     priorities = plan_service.priorities_of(mc)
     can_edit = permissions.can_edit_cycle_records(current_user, mc)
-    plan_editable = can_edit and current.state == "validated" and review.editable(plan_row.state if plan_row else "draft")
+    plan_editable = (
+        can_edit and current.state == "validated" and review.editable(plan_row.state if plan_row else "draft")
+    )
     action_form = ActionForm(prefix="a")
     action_form.area.choices = [(0, _("Elija un área"))] + [(a.id, tr(a.name)) for a in areas]
     progress_form = ProgressForm(prefix="g")
     return render_template(
-        "diagnostic/plan.html", mc=mc, view=current, plan=plan_row, priorities=priorities,
-        priority_form=priority_form, action_form=action_form, progress_form=progress_form, decision=decision,
-        lowest=current.lowest(2) if current.state == "validated" else [], can_edit=can_edit,
-        plan_editable=plan_editable, can_review=permissions.can_review(current_user, mc),
-        missing=plan_service.readiness(mc, priorities), area_names={a.id: tr(a.name) for a in areas},
+        "diagnostic/plan.html",
+        mc=mc,
+        view=current,
+        plan=plan_row,
+        priorities=priorities,
+        priority_form=priority_form,
+        action_form=action_form,
+        progress_form=progress_form,
+        decision=decision,
+        lowest=current.lowest(2) if current.state == "validated" else [],
+        can_edit=can_edit,
+        plan_editable=plan_editable,
+        can_review=permissions.can_review(current_user, mc),
+        missing=plan_service.readiness(mc, priorities),
+        area_names={a.id: tr(a.name) for a in areas},
         dimension_names={d.dimension.id: tr(d.dimension.title) for d in current.dimensions},
-        today=today(), is_overdue=plan_service.is_overdue, action_complete=plan_service.action_complete,
+        today=today(),
+        is_overdue=plan_service.is_overdue,
+        action_complete=plan_service.action_complete,
         history=review.history(mc.id, SUBJECT_PLAN),
         returned=review.latest_comments(mc.id, SUBJECT_PLAN) if plan_row and plan_row.state == "returned" else None,
     )
@@ -442,9 +534,19 @@ def action_add(mc_id: int, priority_id: int):
                 flash(message, "error")
         return redirect(url_for("diagnostic.plan", mc_id=mc.id) + f"#priority-{priority.id}")
     try:
-        plan_service.add_action(current_user, mc, priority, plan_service.ActionData(
-            form.description.data, form.area.data or None, form.starts_on.data, form.due_on.data,
-            form.indicator.data or "", form.target.data or ""))
+        plan_service.add_action(
+            current_user,
+            mc,
+            priority,
+            plan_service.ActionData(
+                form.description.data,
+                form.area.data or None,
+                form.starts_on.data,
+                form.due_on.data,
+                form.indicator.data or "",
+                form.target.data or "",
+            ),
+        )
         db.session.commit()
         flash(_("Acción agregada."), "success")
     except plan_service.PlanError as error:
@@ -500,7 +602,9 @@ def action_progress(mc_id: int, action_id: int):
                 flash(message, "error")
     else:
         try:
-            plan_service.record_progress(current_user, mc, action, form.state.data, form.noted_on.data, form.text.data or "")
+            plan_service.record_progress(
+                current_user, mc, action, form.state.data, form.noted_on.data, form.text.data or ""
+            )
             db.session.commit()
             flash(_("Avance registrado."), "success")
         except plan_service.PlanError as error:

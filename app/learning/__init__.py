@@ -1,4 +1,5 @@
 """Training: module catalogue, lessons, quizzes and the learner's own progress."""
+
 from flask import Blueprint
 
 bp = Blueprint("learning", __name__)

@@ -1,4 +1,5 @@
 """`flask content check|sync`: validate and load the content/ folder."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -46,8 +47,11 @@ def check(path, strict):
 
 @content_cli.command("sync")
 @click.option("--path", default=None, help="Content folder (default: CONTENT_DIR).")
-@click.option("--retire", is_flag=True,
-              help="Allow retiring modules that are no longer in content/ (renamed key or deleted folder).")
+@click.option(
+    "--retire",
+    is_flag=True,
+    help="Allow retiring modules that are no longer in content/ (renamed key or deleted folder).",
+)
 def sync(path, retire):
     """Load content/ into the database idempotently, keeping learners' progress."""
     bundle, report, failed = _load(path, strict=False)
@@ -60,10 +64,14 @@ def sync(path, retire):
         db.session.rollback()
         click.echo("content sync would retire these modules (their key is no longer in content/):", err=True)
         for module in refused.modules:
-            click.echo(f"  {module.key} ({module.title.get('es', '')}): {module.learners} learners with progress",
-                       err=True)
-        click.echo("Nothing was written. If the key was renamed, restore it; to retire them anyway, "
-                   "run `flask content sync --retire`.", err=True)
+            click.echo(
+                f"  {module.key} ({module.title.get('es', '')}): {module.learners} learners with progress", err=True
+            )
+        click.echo(
+            "Nothing was written. If the key was renamed, restore it; to retire them anyway, "
+            "run `flask content sync --retire`.",
+            err=True,
+        )
         raise SystemExit(1) from None
     if result.changed:
         db.session.add(ContentSync(summary=result.summary()))

@@ -1,4 +1,5 @@
 """Forms of the learning area."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -13,5 +14,7 @@ class WorkbookForm(FlaskForm):
     text = TextAreaField(
         _l("Su respuesta"),
         validators=[Length(max=MAX_TEXT, message=_l("La respuesta puede tener hasta %(max)d caracteres."))],
-        description=_l("Solo usted puede leer su cuaderno. Se guarda automáticamente mientras escribe y con el botón «Guardar»."),
+        description=_l(
+            "Solo usted puede leer su cuaderno. Se guarda automáticamente mientras escribe y con el botón «Guardar»."
+        ),
     )

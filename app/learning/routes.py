@@ -1,4 +1,5 @@
 """Learning pages: thin views over app.services.progress and app.services.quiz."""
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -17,8 +18,11 @@ from app.services import quiz as quiz_service
 from app.services import workbook as workbook_service
 
 QUIZ_MESSAGES = {
-    "limit": lambda quiz: ngettext("Ya usó el único intento permitido para esta evaluación.",
-                                   "Ya usó los %(num)s intentos permitidos para esta evaluación.", quiz.max_attempts),
+    "limit": lambda quiz: ngettext(
+        "Ya usó el único intento permitido para esta evaluación.",
+        "Ya usó los %(num)s intentos permitidos para esta evaluación.",
+        quiz.max_attempts,
+    ),
     "empty": lambda quiz: _("Este cuestionario todavía no tiene preguntas."),
     "closed": lambda quiz: _("Este intento ya fue enviado; no se puede cambiar."),
     "time_up": lambda quiz: _("Se terminó el tiempo: el intento se calificó con las respuestas guardadas a tiempo."),
@@ -35,9 +39,9 @@ def _module_or_404(key: str) -> Module:
 
 
 def _lessons(module: Module) -> list[Lesson]:
-    return list(db.session.scalars(
-        select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position)
-    ))
+    return list(
+        db.session.scalars(select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position))
+    )
 
 
 def _quiz(module: Module) -> Quiz | None:
@@ -77,8 +81,10 @@ def my_progress():
     progress = progress_service.learner_progress(current_user.id)
     counted = [p for p in progress if p.counts]
     return render_template(
-        "learning/my_progress.html", progress=progress,
-        completed=sum(p.completed for p in counted), total=len(counted),
+        "learning/my_progress.html",
+        progress=progress,
+        completed=sum(p.completed for p in counted),
+        total=len(counted),
         training_complete=progress_service.training_complete(progress),
         certificate=certificate_service.training_certificate_of(current_user.id),
     )
@@ -94,8 +100,13 @@ def _issue_certificate_if_due() -> None:
         certificate = certificate_service.issue_training_if_complete(current_user)
     except KeyNotConfigured as error:
         current_app.logger.error("training certificate not issued to user %s: %s", current_user.id, error)
-        flash(_("Terminó la capacitación. Su certificado se emitirá en cuanto la plataforma tenga "
-                "configurada su firma digital."), "info")
+        flash(
+            _(
+                "Terminó la capacitación. Su certificado se emitirá en cuanto la plataforma tenga "
+                "configurada su firma digital."
+            ),
+            "info",
+        )
         return
     if certificate is not None:
         flash(_("¡Terminó la capacitación! Su certificado está listo en «Mi progreso»."), "success")
@@ -114,8 +125,15 @@ def module(key: str):
     extras = quiz_service.extra_attempts_for(current_user.id, quiz.id) if quiz else []
     helpers = quiz_service.who_can_help(current_user) if summary.out_of_attempts else []
     return render_template(
-        "learning/module.html", module=module, lessons=lessons, states=states, quiz=quiz,
-        attempts=attempts, summary=summary, extras=extras, helpers=helpers,
+        "learning/module.html",
+        module=module,
+        lessons=lessons,
+        states=states,
+        quiz=quiz,
+        attempts=attempts,
+        summary=summary,
+        extras=extras,
+        helpers=helpers,
     )
 
 
@@ -133,8 +151,14 @@ def lesson(key: str, lesson_key: str):
     db.session.commit()
     entry = workbook_service.entry_for(current_user.id, current.id) if current.has_activity else None
     return render_template(
-        "learning/lesson.html", module=module, lesson=current, state=state, number=index + 1, entry=entry,
-        total=len(lessons), previous=lessons[index - 1] if index > 0 else None,
+        "learning/lesson.html",
+        module=module,
+        lesson=current,
+        state=state,
+        number=index + 1,
+        entry=entry,
+        total=len(lessons),
+        previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
     )
 
@@ -216,14 +240,21 @@ def attempt(attempt_id: int):
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
     drawn = quiz_service.drawn_questions(attempt)
     if attempt.status == ATTEMPT_OPEN:
-        return render_template("learning/attempt.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn,
-                               now=utcnow())
+        return render_template(
+            "learning/attempt.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn, now=utcnow()
+        )
     attempts = quiz_service.attempts_for(current_user.id, quiz.id)
     extra = quiz_service.extra_attempt_count(current_user.id, quiz.id)
     return render_template(
-        "learning/result.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn, attempts_used=len(attempts),
+        "learning/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        module=module,
+        drawn=drawn,
+        attempts_used=len(attempts),
         attempts_allowed=quiz.max_attempts + extra if quiz.max_attempts else None,
-        reveal=quiz_service.answers_revealed(quiz, attempts, extra), lessons=_lessons(module),
+        reveal=quiz_service.answers_revealed(quiz, attempts, extra),
+        lessons=_lessons(module),
     )
 
 
@@ -242,8 +273,15 @@ def review(attempt_id: int):
     module = db.session.get(Module, quiz.module_id)
     drawn = quiz_service.drawn_questions(attempt)
     unanswered = [dq for dq in drawn if not dq.item.selected]
-    return render_template("learning/review.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn,
-                           unanswered=unanswered, now=utcnow())
+    return render_template(
+        "learning/review.html",
+        attempt=attempt,
+        quiz=quiz,
+        module=module,
+        drawn=drawn,
+        unanswered=unanswered,
+        now=utcnow(),
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

@@ -3,6 +3,7 @@
 Every view reads the signed-in person's own entries only; an entry of anyone else is "not found",
 whatever the viewer's role.
 """
+
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -22,7 +23,8 @@ FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 def _lesson_or_404(key: str, lesson_key: str) -> tuple[Module, Lesson]:
     """An active lesson with an activity, by module and lesson key."""
     row = db.session.execute(
-        select(Module, Lesson).join(Lesson, Lesson.module_id == Module.id)
+        select(Module, Lesson)
+        .join(Lesson, Lesson.module_id == Module.id)
         .where(Module.key == key, Module.active, Lesson.key == lesson_key, Lesson.active)
     ).first()
     if row is None or not row[1].has_activity:
@@ -50,9 +52,12 @@ def workbook_download():
     """The whole workbook as a Markdown text file."""
     sections = workbook_service.workbook(current_user.id)
     text = workbook_service.as_markdown(
-        current_user.name, sections, heading=_("Mi cuaderno de actividades"),
+        current_user.name,
+        sections,
+        heading=_("Mi cuaderno de actividades"),
         exported=_("Descargado el %(date)s", date=format_date(utcnow(), "long")),
-        no_answer=_("Todavía sin respuesta."), activity_label=_("Actividad"),
+        no_answer=_("Todavía sin respuesta."),
+        activity_label=_("Actividad"),
     )
     stem = _("cuaderno")
     filename = f"{stem}-{utcnow():%Y-%m-%d}.md"
@@ -70,7 +75,9 @@ def workbook_entry(entry_id: int):
         abort(404)
     lesson = db.session.get(Lesson, entry.lesson_id)
     module = db.session.get(Module, lesson.module_id)
-    return _private(Response(render_template("learning/workbook_entry.html", entry=entry, lesson=lesson, module=module)))
+    return _private(
+        Response(render_template("learning/workbook_entry.html", entry=entry, lesson=lesson, module=module))
+    )
 
 
 @bp.route("/modules/<key>/lessons/<lesson_key>/workbook", methods=["GET", "POST"])
@@ -90,8 +97,9 @@ def workbook_write(key: str, lesson_key: str):
             db.session.commit()
             flash(_("Respuesta guardada en su cuaderno."), "success")
             return redirect(url_for("learning.workbook_write", key=key, lesson_key=lesson_key))
-    return _private(Response(render_template("learning/workbook_write.html", module=module, lesson=lesson,
-                                             entry=entry, form=form)))
+    return _private(
+        Response(render_template("learning/workbook_write.html", module=module, lesson=lesson, entry=entry, form=form))
+    )
 
 
 @bp.route("/modules/<key>/lessons/<lesson_key>/workbook/autosave", methods=["POST"])

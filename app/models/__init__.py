@@ -1,4 +1,5 @@
 """All models, importable from one place."""
+
 from app.models.certification import Certificate, StatusList  # noqa: F401
 from app.models.learning import (  # noqa: F401
     AttemptQuestion,

@@ -5,6 +5,7 @@ issue (later changes to a person, a module or a pass mark never touch it), and t
 signed credential are stored once, so every download returns the same bytes. Certificates are never
 deleted: revocation and supersession are recorded on the row.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

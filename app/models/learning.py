@@ -1,4 +1,5 @@
 """Training content (modules, lessons, quizzes) and what learners do with it."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ diagnostic, the workshops, the priorities and actions of the work plan. A new cy
 slate (new rows); earlier cycles stay as they were and are read as history. Officials' training is not
 here: it belongs to the person and stays valid across cycles.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -233,7 +234,9 @@ class Workshop(db.Model):
 
     areas: Mapped[list[Area]] = relationship(secondary=workshop_area, lazy="raise_on_sql")
     attendees: Mapped[list["WorkshopAttendee"]] = relationship(
-        back_populates="workshop", order_by="WorkshopAttendee.id", lazy="raise_on_sql",
+        back_populates="workshop",
+        order_by="WorkshopAttendee.id",
+        lazy="raise_on_sql",
         cascade="all, delete-orphan",
     )
 
@@ -303,7 +306,9 @@ class PlanAction(db.Model):
 
     priority: Mapped[Priority] = relationship(back_populates="actions", lazy="raise_on_sql")
     notes: Mapped[list["ActionNote"]] = relationship(
-        back_populates="action", order_by="ActionNote.noted_on.desc()", lazy="raise_on_sql",
+        back_populates="action",
+        order_by="ActionNote.noted_on.desc()",
+        lazy="raise_on_sql",
         cascade="all, delete-orphan",
     )
 
@@ -322,7 +327,20 @@ class ActionNote(db.Model):
 
 
 __all__ = [
-    "ActionNote", "Application", "Cycle", "Diagnostic", "DiagnosticAnswer", "DiagnosticDimension",
-    "DiagnosticIndicator", "DiagnosticTool", "MunicipalCycle", "PlanAction", "Priority", "ReviewEvent",
-    "WorkPlan", "Workshop", "WorkshopAttendee", "workshop_area",
+    "ActionNote",
+    "Application",
+    "Cycle",
+    "Diagnostic",
+    "DiagnosticAnswer",
+    "DiagnosticDimension",
+    "DiagnosticIndicator",
+    "DiagnosticTool",
+    "MunicipalCycle",
+    "PlanAction",
+    "Priority",
+    "ReviewEvent",
+    "WorkPlan",
+    "Workshop",
+    "WorkshopAttendee",
+    "workshop_area",
 ]

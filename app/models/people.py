@@ -1,4 +1,5 @@
 """People and places: municipalities, government areas and users."""
+
 from __future__ import annotations
 
 import secrets

@@ -7,6 +7,7 @@ stage) makes two simultaneous awards record one. Every award, override and revoc
 `StageLogEntry` with a snapshot of every requirement at that moment; the log is never updated or
 deleted (on PostgreSQL a trigger created by the migration refuses both).
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Monitoring: progress and gender balance by municipality, module and area, with exports."""
+
 from flask import Blueprint
 
 bp = Blueprint("monitoring", __name__)

@@ -4,6 +4,7 @@ Exports are safe to open: a text cell starting with =, +, -, @, tab or carriage 
 a formula by spreadsheet programs ("CSV injection"). In CSV such a cell gets a leading apostrophe; in
 XLSX every text cell is written as a string cell, never as a formula.
 """
+
 from __future__ import annotations
 
 import csv
@@ -73,8 +74,10 @@ def export(table: Table, fmt: str, context: list[str]) -> Response:
     the note on how to read the figures."""
     meta = _meta_lines(table.title, [*context, table.note if table.note not in context else ""])
     header = [c.label for c in table.columns]
-    rows = [[_value(row.get(c.key), c.kind) for c in table.columns]
-            for row in table.rows + ([table.footer] if table.footer else [])]
+    rows = [
+        [_value(row.get(c.key), c.kind) for c in table.columns]
+        for row in table.rows + ([table.footer] if table.footer else [])
+    ]
     if fmt == "xlsx":
         workbook = Workbook()
         sheet = workbook.active

@@ -1,4 +1,5 @@
 """Filter form for the monitoring pages (GET, so filtered pages can be bookmarked and shared)."""
+
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -14,8 +15,9 @@ LATEST = date(2100, 12, 31)
 
 def _plausible_date(form, field):
     if field.data and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(_l("Escriba una fecha entre %(start)s y %(end)s.", start=EARLIEST.isoformat(),
-                                 end=LATEST.isoformat()))
+        raise ValidationError(
+            _l("Escriba una fecha entre %(start)s y %(end)s.", start=EARLIEST.isoformat(), end=LATEST.isoformat())
+        )
 
 
 class FilterForm(FlaskForm):
@@ -26,8 +28,11 @@ class FilterForm(FlaskForm):
 
     province = SelectField(_l("Provincia"), validators=[Optional()])
     area = SelectField(_l("Área de gobierno"), validators=[Optional()])
-    registered_from = DateField(_l("Inscriptas/os desde"), validators=[Optional(), _plausible_date],
-                                description=_l("Fecha de inscripción en la plataforma."))
+    registered_from = DateField(
+        _l("Inscriptas/os desde"),
+        validators=[Optional(), _plausible_date],
+        description=_l("Fecha de inscripción en la plataforma."),
+    )
     registered_to = DateField(_l("Hasta"), validators=[Optional(), _plausible_date])
     q = StringField(_l("Buscar por nombre o correo"), validators=[Optional(), Length(max=254)])
 
@@ -39,11 +44,16 @@ class FilterForm(FlaskForm):
 class ExtraAttemptForm(FlaskForm):
     """One more quiz attempt for an official who used them all without passing."""
 
-    module = SelectField(_l("Módulo"), coerce=int,
-                         description=_l("Solo aparecen los módulos en los que usó todos sus intentos sin aprobar."))
+    module = SelectField(
+        _l("Módulo"),
+        coerce=int,
+        description=_l("Solo aparecen los módulos en los que usó todos sus intentos sin aprobar."),
+    )
     reason = TextAreaField(
         _l("Motivo"),
-        validators=[DataRequired(_l("Escriba el motivo: queda en el registro de cambios y la persona lo ve.")),
-                    Length(max=500, message=_l("El motivo puede tener hasta 500 caracteres."))],
+        validators=[
+            DataRequired(_l("Escriba el motivo: queda en el registro de cambios y la persona lo ve.")),
+            Length(max=500, message=_l("El motivo puede tener hasta 500 caracteres.")),
+        ],
         description=_l("Por ejemplo: «Repasó las lecciones con el punto focal». La persona verá este motivo."),
     )

@@ -1,4 +1,5 @@
 """Monitoring pages. Every view resolves the viewer's scope first and passes it to the services."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -29,19 +30,23 @@ PER_PAGE = 25
 
 
 def TOO_NARROW() -> str:  # noqa: N802  (a message, built at request time for the language)
-    return _("El filtro es demasiado estrecho: deja menos de %(n)s personas, y las cifras de un grupo tan "
-             "chico podrían identificar a alguien. Amplíe las fechas o quite el filtro de área.",
-             n=_policy().min_group)
+    return _(
+        "El filtro es demasiado estrecho: deja menos de %(n)s personas, y las cifras de un grupo tan "
+        "chico podrían identificar a alguien. Amplíe las fechas o quite el filtro de área.",
+        n=_policy().min_group,
+    )
 
 
 def monitor_required(view):
     """Coordinators, IOM officers and focal points only."""
+
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not can_monitor(current_user):
             abort(403)
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -109,8 +114,9 @@ def _context_lines(filters: M.Filters, scope_ids) -> list[str]:
     if scope_ids is None:
         lines = [_("Alcance: todos los municipios")]
     else:
-        names = db.session.scalars(select(Municipality.name).where(Municipality.id.in_(sorted(scope_ids) or [0]))
-                                   .order_by(Municipality.name))
+        names = db.session.scalars(
+            select(Municipality.name).where(Municipality.id.in_(sorted(scope_ids) or [0])).order_by(Municipality.name)
+        )
         lines = [_("Alcance: %(names)s", names=", ".join(names) or _("ningún municipio"))]
     if filters.province:
         lines.append(_("Provincia: %(p)s", p=filters.province))
@@ -149,6 +155,7 @@ def _sorted(table: T.Table, key: str | None, descending: bool) -> None:
         if isinstance(value, T.Hidden) or value is None:
             return (1, 0) if column.numeric else (1, "")
         return (0, -value if descending and column.numeric else value) if column.numeric else (0, str(value).lower())
+
     table.rows.sort(key=sort_key, reverse=descending and not column.numeric)
 
 
@@ -182,8 +189,16 @@ def overview():
     if response is not None:
         return response
     return render_template(
-        "monitoring/overview.html", form=form, table=table, sort=sort, descending=descending,
-        programme=programme, policy=policy, filters=filters, narrow=narrow, sliced=_sliced(filters),
+        "monitoring/overview.html",
+        form=form,
+        table=table,
+        sort=sort,
+        descending=descending,
+        programme=programme,
+        policy=policy,
+        filters=filters,
+        narrow=narrow,
+        sliced=_sliced(filters),
     )
 
 
@@ -199,9 +214,14 @@ def municipality(municipality_id: int):
     funnel = M.funnel(scope_ids, filters)
     modules = T.module_table(M.by_module(scope_ids, filters), policy, viewer=viewer)
     everyone = next(iter(M.gender_outcomes(scope_ids, filters, "programme")), None)
-    areas, balance, published = T.area_table(M.by_area(scope_ids, filters), policy, n_modules, viewer,
-                                             totals=everyone.enrolled if everyone else None,
-                                             gender=not _sliced(filters))
+    areas, balance, published = T.area_table(
+        M.by_area(scope_ids, filters),
+        policy,
+        n_modules,
+        viewer,
+        totals=everyone.enrolled if everyone else None,
+        gender=not _sliced(filters),
+    )
     if balance is not None:
         published["registered"] = balance.total
     funnel_table = T.funnel_table(funnel, policy, viewer, published)
@@ -216,38 +236,67 @@ def municipality(municipality_id: int):
     if show_people:
         items, total = M.official_list(scope_ids, filters, search=form.q.data or "", page=page, per_page=PER_PAGE)
         area_names = {a.id: tr(a.name) for a in db.session.scalars(select(Area))}
-        people_table = T.Table("officials", _("Funcionarias y funcionarios"), [
-            T.Column("name", _("Nombre"), "text", numeric=False),
-            T.Column("email", _("Correo"), "text", numeric=False),
-            T.Column("area", _("Área"), "text", numeric=False),
-            T.Column("started", _("Módulos empezados")),
-            T.Column("completed", _("Módulos completados")),
-            T.Column("avg_score", _("Puntaje promedio"), "score"),
-            T.Column("last_seen", _("Última actividad"), "date", numeric=False),
-        ])
+        people_table = T.Table(
+            "officials",
+            _("Funcionarias y funcionarios"),
+            [
+                T.Column("name", _("Nombre"), "text", numeric=False),
+                T.Column("email", _("Correo"), "text", numeric=False),
+                T.Column("area", _("Área"), "text", numeric=False),
+                T.Column("started", _("Módulos empezados")),
+                T.Column("completed", _("Módulos completados")),
+                T.Column("avg_score", _("Puntaje promedio"), "score"),
+                T.Column("last_seen", _("Última actividad"), "date", numeric=False),
+            ],
+        )
         for index, item in enumerate(items):
-            people_table.rows.append({
-                "name": item.name + (" · " + _("punto focal") if item.is_focal_point else ""), "email": item.email,
-                "area": area_names.get(item.area_id, ""), "started": item.started, "completed": item.completed,
-                "avg_score": item.avg_score, "last_seen": item.last_seen_at,
-            })
+            people_table.rows.append(
+                {
+                    "name": item.name + (" · " + _("punto focal") if item.is_focal_point else ""),
+                    "email": item.email,
+                    "area": area_names.get(item.area_id, ""),
+                    "started": item.started,
+                    "completed": item.completed,
+                    "avg_score": item.avg_score,
+                    "last_seen": item.last_seen_at,
+                }
+            )
             people_table.links[index] = url_for("monitoring.official", user_id=item.id)
         if request.args.get("format") and request.args.get("table") == "officials":
             everyone, _total = M.official_list(scope_ids, filters, search=form.q.data or "", page=1, per_page=100000)
-            people_table.rows = [{
-                "name": i.name, "email": i.email, "area": area_names.get(i.area_id, ""), "started": i.started,
-                "completed": i.completed, "avg_score": i.avg_score,
-                "last_seen": i.last_seen_at.date().isoformat() if i.last_seen_at else "",
-            } for i in everyone]
+            people_table.rows = [
+                {
+                    "name": i.name,
+                    "email": i.email,
+                    "area": area_names.get(i.area_id, ""),
+                    "started": i.started,
+                    "completed": i.completed,
+                    "avg_score": i.avg_score,
+                    "last_seen": i.last_seen_at.date().isoformat() if i.last_seen_at else "",
+                }
+                for i in everyone
+            ]
     tables = [modules, areas, funnel_table] + ([people_table] if people_table else [])
     response = _maybe_export(tables, filters, scope_ids)
     if response is not None:
         return response
     return render_template(
-        "monitoring/municipality.html", municipality=municipality, form=form, funnel=funnel,
-        funnel_table=funnel_table, modules=modules, areas=areas, people=people_table, total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), balance=balance, policy=policy, n_modules=n_modules,
-        narrow=narrow, sliced=_sliced(filters),
+        "monitoring/municipality.html",
+        municipality=municipality,
+        form=form,
+        funnel=funnel,
+        funnel_table=funnel_table,
+        modules=modules,
+        areas=areas,
+        people=people_table,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        balance=balance,
+        policy=policy,
+        n_modules=n_modules,
+        narrow=narrow,
+        sliced=_sliced(filters),
     )
 
 
@@ -262,8 +311,11 @@ def official(user_id: int):
         abort(404)
     progress = progress_service.learner_progress(person.id)
     attempts = db.session.execute(
-        select(QuizAttempt, Module).join(Quiz, Quiz.id == QuizAttempt.quiz_id).join(Module, Module.id == Quiz.module_id)
-        .where(QuizAttempt.user_id == person.id).order_by(Module.position, QuizAttempt.number)
+        select(QuizAttempt, Module)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .join(Module, Module.id == Quiz.module_id)
+        .where(QuizAttempt.user_id == person.id)
+        .order_by(Module.position, QuizAttempt.number)
     ).all()
     return render_template("monitoring/official.html", person=person, progress=progress, attempts=attempts)
 
@@ -317,8 +369,16 @@ def module(module_id: int):
         return response
     modules = db.session.scalars(select(Module).where(Module.active).order_by(Module.position)).all()
     return render_template(
-        "monitoring/module.html", module=module, modules=modules, form=form, summary=summary,
-        scores=scores, attempts=attempts, missed=missed, policy=policy, narrow=narrow,
+        "monitoring/module.html",
+        module=module,
+        modules=modules,
+        form=form,
+        summary=summary,
+        scores=scores,
+        attempts=attempts,
+        missed=missed,
+        policy=policy,
+        narrow=narrow,
     )
 
 
@@ -341,8 +401,15 @@ def gender():
         response = _maybe_export(tables, filters, scope_ids)
         if response is not None:
             return response
-    return render_template("monitoring/gender.html", form=form, tables=tables, level=level, levels=LEVELS, policy=policy,
-                           sliced=_sliced(filters))
+    return render_template(
+        "monitoring/gender.html",
+        form=form,
+        tables=tables,
+        level=level,
+        levels=LEVELS,
+        policy=policy,
+        sliced=_sliced(filters),
+    )
 
 
 # --------------------------------------------------------------------------- certificates
@@ -364,6 +431,12 @@ def certificates():
     if response is not None:
         return response
     return render_template(
-        "monitoring/certificates.html", form=form, table=table, policy=policy, holders=holders, total=total,
-        page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        "monitoring/certificates.html",
+        form=form,
+        table=table,
+        policy=policy,
+        holders=holders,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
     )

@@ -3,6 +3,7 @@
 Building the table once (with disclosure control applied by `app.services.disclosure`) is what
 guarantees that a page, its charts and its export show the same figures and hide the same cells.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -129,8 +130,12 @@ def reading_note(policy: d.Policy) -> str:
         "restas; toda cifra oculta dice «oculto». La proporción de mujeres se calcula entre mujeres y varones; "
         "«≈» indica que está redondeada a 5 o %(step)s puntos para no revelar una cifra oculta. Banda de paridad: "
         "%(low)s–%(high)s %% de mujeres, extremos incluidos.",
-        k=policy.min_group - 1, n=policy.min_group, step=d.SHARE_STEP,
-        low=_num(policy.parity_low), high=_num(policy.parity_high))
+        k=policy.min_group - 1,
+        n=policy.min_group,
+        step=d.SHARE_STEP,
+        low=_num(policy.parity_low),
+        high=_num(policy.parity_high),
+    )
 
 
 def suppression_note(policy: d.Policy) -> str:
@@ -147,9 +152,14 @@ def withheld_row(total: d.Cell) -> d.GenderRow:
     return d.GenderRow({c: d.Cell(None, True, True) for c in d.CATEGORIES}, total, d.Share(None, withheld=True), {})
 
 
-def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy,
-                   viewer: d.Viewer = STAFF, gender: bool = True,
-                   keep: set | None = None) -> tuple[Table, d.GenderRow | None]:
+def overview_table(
+    rows: list[MunicipalityRow],
+    n_modules: int,
+    policy: d.Policy,
+    viewer: d.Viewer = STAFF,
+    gender: bool = True,
+    keep: set | None = None,
+) -> tuple[Table, d.GenderRow | None]:
     """The programme overview (one row per municipality) and the programme's gender figures.
 
     `rows` are every municipality in scope; `keep` (ids) the ones a province filter leaves on the
@@ -158,7 +168,8 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy
     withholds the gender columns (views sliced by registration date or area).
     """
     table = Table(
-        "overview", _("Municipios"),
+        "overview",
+        _("Municipios"),
         [
             Column("name", _("Municipio"), "text", numeric=False),
             Column("province", _("Provincia"), "text", numeric=False),
@@ -172,11 +183,12 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy
         note="",  # the reading note is on the page once and at the top of every export
     )
     with_people = [r for r in rows if r.registered]
-    genders, protected = d.gender_rows({r.id: r.genders for r in with_people}, policy,
-                                       totals_known=viewer.sees_people)
+    genders, protected = d.gender_rows({r.id: r.genders for r in with_people}, policy, totals_known=viewer.sees_people)
     hide = not viewer.sees_people
-    counts = {name: d.protect_column({r.id: getattr(r, name) for r in with_people}, policy, hide_small=hide)
-              for name in ("active", "modules_completed", "all_modules")}
+    counts = {
+        name: d.protect_column({r.id: getattr(r, name) for r in with_people}, policy, hide_small=hide)
+        for name in ("active", "modules_completed", "all_modules")
+    }
     empty = d.GenderRow({c: d.Cell(0) for c in d.CATEGORIES}, d.Cell(0), d.Share(None), {})
     if not gender:
         genders = {key: withheld_row(g.total) for key, g in genders.items()}
@@ -184,11 +196,17 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy
     for row in shown_rows:
         g = genders.get(row.id, empty)
         published = {name: (_show(counts[name].cell(row.id, "n"), policy) if row.registered else 0) for name in counts}
-        table.rows.append({
-            "id": row.id, "name": row.name, "province": row.province, "registered": _show(g.total, policy),
-            **published, "avg_score": _mean(row.avg_score, row.scored_people, policy, viewer),
-            **gender_cells(g, policy),
-        })
+        table.rows.append(
+            {
+                "id": row.id,
+                "name": row.name,
+                "province": row.province,
+                "registered": _show(g.total, policy),
+                **published,
+                "avg_score": _mean(row.avg_score, row.scored_people, policy, viewer),
+                **gender_cells(g, policy),
+            }
+        )
     programme = None
     subset = [r for r in with_people if keep is None or r.id in keep]
     footer_counts = {name: counts[name].column_total("n") for name in counts}
@@ -200,15 +218,27 @@ def overview_table(rows: list[MunicipalityRow], n_modules: int, policy: d.Policy
         programme = d.programme_row(protected, policy)
     elif subset:
         programme = _subset_row([genders[r.id] for r in subset], policy)
-        footer_counts = {name: (d.Cell(None, True, True) if any(counts[name].cell(r.id, "n").suppressed for r in subset)
-                                else d.Cell(sum(getattr(r, name) for r in subset))) for name in counts}
+        footer_counts = {
+            name: (
+                d.Cell(None, True, True)
+                if any(counts[name].cell(r.id, "n").suppressed for r in subset)
+                else d.Cell(sum(getattr(r, name) for r in subset))
+            )
+            for name in counts
+        }
     if len(shown_rows) > 1 and programme is not None:
         scored = sum(r.scored for r in shown_rows)
         table.footer = {
-            "name": _("Total"), "province": "", "registered": _show(programme.total, policy),
+            "name": _("Total"),
+            "province": "",
+            "registered": _show(programme.total, policy),
             **{name: _show(cell, policy) for name, cell in footer_counts.items()},
-            "avg_score": _mean(round(sum(r.best_sum for r in shown_rows) / scored, 1) if scored else None,
-                               sum(r.scored_people for r in shown_rows), policy, viewer),
+            "avg_score": _mean(
+                round(sum(r.best_sum for r in shown_rows) / scored, 1) if scored else None,
+                sum(r.scored_people for r in shown_rows),
+                policy,
+                viewer,
+            ),
             **gender_cells(programme, policy),
         }
     return table, programme
@@ -218,20 +248,21 @@ def _subset_row(rows: list[d.GenderRow], policy: d.Policy) -> d.GenderRow:
     """The sum of some protected rows: a category's sum is shown only when none of its parts is hidden
     (otherwise it would be one more equation on them); the share follows the same rule."""
     counts = {c: sum(r.counts.get(c, 0) for r in rows) for c in d.CATEGORIES}
-    cells = {c: (d.Cell(None, True, True) if any(r.cells[c].suppressed for r in rows) else d.Cell(counts[c]))
-             for c in d.CATEGORIES}
-    total = (d.Cell(None, True, True) if any(r.total.suppressed for r in rows)
-             else d.Cell(sum(counts.values())))
+    cells = {
+        c: (d.Cell(None, True, True) if any(r.cells[c].suppressed for r in rows) else d.Cell(counts[c]))
+        for c in d.CATEGORIES
+    }
+    total = d.Cell(None, True, True) if any(r.total.suppressed for r in rows) else d.Cell(sum(counts.values()))
     if cells[d.WOMAN].suppressed or cells[d.MAN].suppressed:
         return d.GenderRow(cells, total, d.Share(None, withheld=True), counts)
     return d.GenderRow(cells, total, d.gender_share(counts, cells, total, policy), counts)
 
 
-def module_table(rows: list[GroupRow], policy: d.Policy, title: str | None = None,
-                 viewer: d.Viewer = STAFF) -> Table:
+def module_table(rows: list[GroupRow], policy: d.Policy, title: str | None = None, viewer: d.Viewer = STAFF) -> Table:
     """Per module: started, lessons done, passed, completed, rates and average score."""
     table = Table(
-        "modules", title or _("Por módulo"),
+        "modules",
+        title or _("Por módulo"),
         [
             Column("label", _("Módulo"), "text", numeric=False),
             Column("started", _("Empezaron")),
@@ -246,19 +277,30 @@ def module_table(rows: list[GroupRow], policy: d.Policy, title: str | None = Non
     )
     hide = not viewer.sees_people
     for row in rows:
-        cells = d.protect_values({k: getattr(row, k) for k in ("started", "lessons_done", "passed", "completed")},
-                                 policy, hide_small=hide)
-        table.rows.append({
-            "id": row.id, "label": tr(row.label), **{k: _show(c, policy) for k, c in cells.items()},
-            "completion_rate": _rate(cells["completed"], cells["started"], policy, viewer),
-            "avg_score": _mean(row.avg_score, row.scored_people, policy, viewer),
-            "avg_attempts": _mean(row.avg_attempts, row.attempted, policy, viewer),
-        })
+        cells = d.protect_values(
+            {k: getattr(row, k) for k in ("started", "lessons_done", "passed", "completed")}, policy, hide_small=hide
+        )
+        table.rows.append(
+            {
+                "id": row.id,
+                "label": tr(row.label),
+                **{k: _show(c, policy) for k, c in cells.items()},
+                "completion_rate": _rate(cells["completed"], cells["started"], policy, viewer),
+                "avg_score": _mean(row.avg_score, row.scored_people, policy, viewer),
+                "avg_attempts": _mean(row.avg_attempts, row.attempted, policy, viewer),
+            }
+        )
     return table
 
 
-def area_table(rows: list[GroupRow], policy: d.Policy, n_modules: int, viewer: d.Viewer = STAFF,
-               totals: dict | None = None, gender: bool = True) -> tuple[Table, d.GenderRow | None, dict]:
+def area_table(
+    rows: list[GroupRow],
+    policy: d.Policy,
+    n_modules: int,
+    viewer: d.Viewer = STAFF,
+    totals: dict | None = None,
+    gender: bool = True,
+) -> tuple[Table, d.GenderRow | None, dict]:
     """Per government area: officials, progress, average score and gender balance.
 
     The areas add up to the whole group, so they are protected as one table whose totals are the
@@ -267,7 +309,8 @@ def area_table(rows: list[GroupRow], policy: d.Policy, n_modules: int, viewer: d
     published totals of 'started' and 'completed every module' (for the funnel).
     """
     table = Table(
-        "areas", _("Por área de gobierno"),
+        "areas",
+        _("Por área de gobierno"),
         [
             Column("label", _("Área"), "text", numeric=False),
             Column("people", _("Inscriptas/os")),
@@ -293,15 +336,30 @@ def area_table(rows: list[GroupRow], policy: d.Policy, n_modules: int, viewer: d
     completed = d.protect_column({r.id: r.completed for r in rows}, policy, hide_small=hide)
     for row in rows:
         g = genders[row.id]
-        table.rows.append({
-            "id": row.id, "label": labels[row.id], "people": _show(g.total, policy),
-            "started": _show(started.cell(row.id, "n"), policy), "completed": _show(completed.cell(row.id, "n"), policy),
-            "avg_score": _mean(row.avg_score, row.scored_people, policy, viewer), **gender_cells(g, policy),
-        })
+        table.rows.append(
+            {
+                "id": row.id,
+                "label": labels[row.id],
+                "people": _show(g.total, policy),
+                "started": _show(started.cell(row.id, "n"), policy),
+                "completed": _show(completed.cell(row.id, "n"), policy),
+                "avg_score": _mean(row.avg_score, row.scored_people, policy, viewer),
+                **gender_cells(g, policy),
+            }
+        )
     if "none" in genders:
         g = genders["none"]
-        table.rows.append({"id": None, "label": labels["none"], "people": _show(g.total, policy),
-                           "started": None, "completed": None, "avg_score": None, **gender_cells(g, policy)})
+        table.rows.append(
+            {
+                "id": None,
+                "label": labels["none"],
+                "people": _show(g.total, policy),
+                "started": None,
+                "completed": None,
+                "avg_score": None,
+                **gender_cells(g, policy),
+            }
+        )
     if not groups:
         overall = None
     elif len(groups) == 1:
@@ -325,51 +383,68 @@ FUNNEL_LABELS = {
 }
 
 
-def funnel_table(funnel: Funnel, policy: d.Policy | None = None, viewer: d.Viewer = STAFF,
-                 published: dict | None = None) -> Table:
+def funnel_table(
+    funnel: Funnel, policy: d.Policy | None = None, viewer: d.Viewer = STAFF, published: dict | None = None
+) -> Table:
     """The completion funnel as a table (the chart's text alternative).
 
     `published` overrides steps already published (and protected) elsewhere on the page, so that the
     same count is hidden or shown alike everywhere.
     """
     policy = policy or d.Policy()
-    table = Table("funnel", _("Embudo de avance"), [
-        Column("step", _("Etapa"), "text", numeric=False),
-        Column("people", _("Personas")),
-        Column("share", _("Proporción de inscriptas/os"), "pct"),
-    ])
+    table = Table(
+        "funnel",
+        _("Embudo de avance"),
+        [
+            Column("step", _("Etapa"), "text", numeric=False),
+            Column("people", _("Personas")),
+            Column("share", _("Proporción de inscriptas/os"), "pct"),
+        ],
+    )
     cells = d.protect_values(dict(funnel.steps()), policy, hide_small=not viewer.sees_people)
     cells.update(published or {})
     for key, _value in funnel.steps():
-        table.rows.append({
-            "step": str(FUNNEL_LABELS[key]), "people": _show(cells[key], policy),
-            "share": _rate(cells[key], cells["registered"], policy, viewer),
-        })
+        table.rows.append(
+            {
+                "step": str(FUNNEL_LABELS[key]),
+                "people": _show(cells[key], policy),
+                "share": _rate(cells[key], cells["registered"], policy, viewer),
+            }
+        )
     return table
 
 
-def distribution_table(buckets: list[tuple[int, int]], policy: d.Policy | None = None,
-                       viewer: d.Viewer = STAFF) -> Table:
+def distribution_table(
+    buckets: list[tuple[int, int]], policy: d.Policy | None = None, viewer: d.Viewer = STAFF
+) -> Table:
     """Best scores in ten-point bands."""
     policy = policy or d.Policy()
-    table = Table("scores", _("Distribución del mejor puntaje"), [
-        Column("band", _("Puntaje"), "text", numeric=False), Column("people", _("Personas")),
-    ])
-    cells = d.protect_column(dict(buckets), policy, total=d.NONE,
-                             hide_small=not viewer.sees_people)
+    table = Table(
+        "scores",
+        _("Distribución del mejor puntaje"),
+        [
+            Column("band", _("Puntaje"), "text", numeric=False),
+            Column("people", _("Personas")),
+        ],
+    )
+    cells = d.protect_column(dict(buckets), policy, total=d.NONE, hide_small=not viewer.sees_people)
     for low, _count in buckets:
         high = 100 if low == 90 else low + 9
         table.rows.append({"band": f"{low}–{high}", "people": _show(cells.cell(low, "n"), policy)})
     return table
 
 
-def attempts_table(rows: list[tuple[int, int]], policy: d.Policy | None = None,
-                   viewer: d.Viewer = STAFF) -> Table:
+def attempts_table(rows: list[tuple[int, int]], policy: d.Policy | None = None, viewer: d.Viewer = STAFF) -> Table:
     """How many attempts officials used."""
     policy = policy or d.Policy()
-    table = Table("attempts", _("Intentos usados"), [
-        Column("attempts", _("Intentos"), "text", numeric=False), Column("people", _("Personas")),
-    ])
+    table = Table(
+        "attempts",
+        _("Intentos usados"),
+        [
+            Column("attempts", _("Intentos"), "text", numeric=False),
+            Column("people", _("Personas")),
+        ],
+    )
     cells = d.protect_values(dict(rows), policy, hide_small=not viewer.sees_people)
     for attempts, _count in rows:
         table.rows.append({"attempts": str(attempts), "people": _show(cells[attempts], policy)})
@@ -379,28 +454,40 @@ def attempts_table(rows: list[tuple[int, int]], policy: d.Policy | None = None,
 def missed_table(rows: list[QuestionRow], policy: d.Policy | None = None, viewer: d.Viewer = STAFF) -> Table:
     """Questions most often answered wrong."""
     policy = policy or d.Policy()
-    table = Table("questions", _("Preguntas con más respuestas incorrectas"), [
-        Column("key", _("Código"), "text", numeric=False),
-        Column("text", _("Pregunta"), "text", numeric=False),
-        Column("answered", _("Respondida")),
-        Column("wrong", _("Incorrectas")),
-        Column("wrong_rate", _("Proporción de respuestas incorrectas"), "pct"),
-    ], note=_("Solo preguntas respondidas al menos 5 veces en intentos enviados."))
+    table = Table(
+        "questions",
+        _("Preguntas con más respuestas incorrectas"),
+        [
+            Column("key", _("Código"), "text", numeric=False),
+            Column("text", _("Pregunta"), "text", numeric=False),
+            Column("answered", _("Respondida")),
+            Column("wrong", _("Incorrectas")),
+            Column("wrong_rate", _("Proporción de respuestas incorrectas"), "pct"),
+        ],
+        note=_("Solo preguntas respondidas al menos 5 veces en intentos enviados."),
+    )
     hide = not viewer.sees_people
     for row in rows:
         text = tr(row.text) + ("" if row.active else " " + _("(retirada del banco)"))
         cells = d.protect_values({"answered": row.answered, "wrong": row.wrong}, policy, hide_small=hide)
-        table.rows.append({"key": row.key, "text": text, "answered": _show(cells["answered"], policy),
-                           "wrong": _show(cells["wrong"], policy),
-                           "wrong_rate": _rate(cells["wrong"], cells["answered"], policy, viewer)})
+        table.rows.append(
+            {
+                "key": row.key,
+                "text": text,
+                "answered": _show(cells["answered"], policy),
+                "wrong": _show(cells["wrong"], policy),
+                "wrong_rate": _rate(cells["wrong"], cells["answered"], policy, viewer),
+            }
+        )
     return table
 
 
 MEASURES = ("enrolled", "completed", "passed")
 
 
-def gender_outcome_tables(outcomes: list[GenderOutcome], policy: d.Policy, level: str,
-                          viewer: d.Viewer = STAFF, titles: dict | None = None) -> list[Table]:
+def gender_outcome_tables(
+    outcomes: list[GenderOutcome], policy: d.Policy, level: str, viewer: d.Viewer = STAFF, titles: dict | None = None
+) -> list[Table]:
     """Outcomes per gender category for every group of a level, protected together.
 
     For each measure (enrolled, completed, passed) the groups form one table (groups x categories),
@@ -408,21 +495,25 @@ def gender_outcome_tables(outcomes: list[GenderOutcome], policy: d.Policy, level
     """
     module_level = level == "module"
     protected = {
-        name: d.gender_rows({o.key: getattr(o, name) for o in outcomes}, policy,
-                            totals_known=viewer.sees_people, column_totals=d.NONE)[0]
+        name: d.gender_rows(
+            {o.key: getattr(o, name) for o in outcomes}, policy, totals_known=viewer.sees_people, column_totals=d.NONE
+        )[0]
         for name in MEASURES
     }
     tables = []
     for outcome in outcomes:
         title = (titles or {}).get(outcome.key, tr(outcome.label))
         table = Table(
-            f"gender-{outcome.key}", title,
+            f"gender-{outcome.key}",
+            title,
             [
                 Column("category", _("Género"), "text", numeric=False),
                 Column("enrolled", _("Empezaron el módulo") if module_level else _("Inscriptas/os")),
                 Column("completed", _("Completaron el módulo") if module_level else _("Completaron todos los módulos")),
                 Column("completion_rate", _("Tasa de finalización"), "pct"),
-                Column("passed", _("Aprobaron la evaluación") if module_level else _("Aprobaron al menos una evaluación")),
+                Column(
+                    "passed", _("Aprobaron la evaluación") if module_level else _("Aprobaron al menos una evaluación")
+                ),
                 Column("pass_rate", _("Tasa de aprobación"), "pct"),
                 Column("avg_score", _("Puntaje promedio"), "score"),
             ],
@@ -433,33 +524,47 @@ def gender_outcome_tables(outcomes: list[GenderOutcome], policy: d.Policy, level
         scored = d.recode(outcome.scored_people or outcome.best_n)
         for key, label in GENDER_LABELS.items():
             e, c, p = (rows[name].cells[key] for name in MEASURES)
-            table.rows.append({
-                "category": str(label), "enrolled": _show(e, policy), "completed": _show(c, policy),
-                "completion_rate": _rate(c, e, policy, viewer, gendered=True),
-                "passed": _show(p, policy), "pass_rate": _rate(p, e, policy, viewer, gendered=True),
-                "avg_score": _mean(best_sum[key] / best_n[key] if best_n[key] else None, scored[key], policy,
-                                   viewer, gendered=True),
-            })
+            table.rows.append(
+                {
+                    "category": str(label),
+                    "enrolled": _show(e, policy),
+                    "completed": _show(c, policy),
+                    "completion_rate": _rate(c, e, policy, viewer, gendered=True),
+                    "passed": _show(p, policy),
+                    "pass_rate": _rate(p, e, policy, viewer, gendered=True),
+                    "avg_score": _mean(
+                        best_sum[key] / best_n[key] if best_n[key] else None, scored[key], policy, viewer, gendered=True
+                    ),
+                }
+            )
         e, c, p = (rows[name].total for name in MEASURES)
         n_all = sum(outcome.best_n.values())
-        table.rows.append({
-            "category": _("Total"), "enrolled": _show(e, policy), "completed": _show(c, policy),
-            "completion_rate": _rate(c, e, policy, viewer), "passed": _show(p, policy),
-            "pass_rate": _rate(p, e, policy, viewer),
-            "avg_score": _mean(sum(outcome.best_sum.values()) / n_all if n_all else None,
-                               sum(scored.values()), policy, viewer),
-            "_total": True,
-        })
+        table.rows.append(
+            {
+                "category": _("Total"),
+                "enrolled": _show(e, policy),
+                "completed": _show(c, policy),
+                "completion_rate": _rate(c, e, policy, viewer),
+                "passed": _show(p, policy),
+                "pass_rate": _rate(p, e, policy, viewer),
+                "avg_score": _mean(
+                    sum(outcome.best_sum.values()) / n_all if n_all else None, sum(scored.values()), policy, viewer
+                ),
+                "_total": True,
+            }
+        )
         for name, column in (("enrolled", 1), ("completed", 2), ("passed", 4)):
             share = rows[name].share
-            table.shares.append({"measure": table.columns[column].label, "share": _share_value(share, policy),
-                                 "parity": share.parity})
+            table.shares.append(
+                {"measure": table.columns[column].label, "share": _share_value(share, policy), "parity": share.parity}
+            )
         tables.append(table)
     return tables
 
 
-def gender_outcome_table(outcome: GenderOutcome, policy: d.Policy, level: str, title: str,
-                         viewer: d.Viewer = STAFF) -> Table:
+def gender_outcome_table(
+    outcome: GenderOutcome, policy: d.Policy, level: str, title: str, viewer: d.Viewer = STAFF
+) -> Table:
     """One group's outcome table (protected on its own; pages use `gender_outcome_tables`)."""
     return gender_outcome_tables([outcome], policy, level, viewer, {outcome.key: title})[0]
 
@@ -468,7 +573,8 @@ def certificates_table(rows: list, policy: d.Policy, viewer: d.Viewer = STAFF, g
     """Training certificates per municipality: valid and revoked, valid ones by gender (one protected table);
     `gender=False` withholds the gender columns (views sliced by registration date or area)."""
     table = Table(
-        "certificates", _("Certificados de capacitación por municipio"),
+        "certificates",
+        _("Certificados de capacitación por municipio"),
         [
             Column("name", _("Municipio"), "text", numeric=False),
             Column("province", _("Provincia"), "text", numeric=False),
@@ -479,8 +585,9 @@ def certificates_table(rows: list, policy: d.Policy, viewer: d.Viewer = STAFF, g
         note="",  # the reading note is on the page once and at the top of every export
     )
     with_certificates = [r for r in rows if r.valid]
-    genders, _protected = d.gender_rows({r.id: r.genders for r in with_certificates}, policy,
-                                        totals_known=viewer.sees_people)
+    genders, _protected = d.gender_rows(
+        {r.id: r.genders for r in with_certificates}, policy, totals_known=viewer.sees_people
+    )
     if not gender:
         genders = {key: withheld_row(g.total) for key, g in genders.items()}
     hide = not viewer.sees_people
@@ -488,6 +595,13 @@ def certificates_table(rows: list, policy: d.Policy, viewer: d.Viewer = STAFF, g
     empty = d.GenderRow({c: d.Cell(0) for c in d.CATEGORIES}, d.Cell(0), d.Share(None), {})
     for row in rows:
         g = genders.get(row.id, empty)
-        table.rows.append({"name": row.name, "province": row.province, "valid": _show(g.total, policy),
-                           "revoked": _show(revoked.cell(row.id, "n"), policy), **gender_cells(g, policy)})
+        table.rows.append(
+            {
+                "name": row.name,
+                "province": row.province,
+                "valid": _show(g.total, policy),
+                "revoked": _show(revoked.cell(row.id, "n"), policy),
+                **gender_cells(g, policy),
+            }
+        )
     return table

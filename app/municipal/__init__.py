@@ -1,4 +1,5 @@
 """The municipal cycle: cycles, each municipality's cycle page, designations and the application."""
+
 from flask import Blueprint
 
 bp = Blueprint("municipal", __name__)

@@ -3,6 +3,7 @@
 Every view asks `app.services.permissions` whether the signed-in person may see or change the
 municipality's cycle; an out-of-scope record answers 404, so its existence is not revealed.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -29,10 +30,14 @@ MESSAGES = {
     "focal_point": lambda: _("El punto focal debe ser una funcionaria o un funcionario activo de ese municipio."),
     "both_designations": lambda: _("Una misma persona no puede ser punto focal y suplente."),
     "designation": lambda: _("Esa designación no existe."),
-    "locked": lambda: _("La solicitud ya fue enviada: no se puede cambiar mientras está en revisión o después de aceptada."),
+    "locked": lambda: _(
+        "La solicitud ya fue enviada: no se puede cambiar mientras está en revisión o después de aceptada."
+    ),
     "letter_empty": lambda: _("El archivo está vacío."),
     "letter_too_large": lambda: _("El archivo es demasiado grande: el máximo es %(mb)s MB.", mb=_max_mb()),
-    "letter_not_pdf": lambda: _("El archivo no es un PDF válido. Exporte o escanee la carta como PDF y vuelva a subirla."),
+    "letter_not_pdf": lambda: _(
+        "El archivo no es un PDF válido. Exporte o escanee la carta como PDF y vuelva a subirla."
+    ),
     "incomplete": lambda: _("Falta completar datos antes de enviar la solicitud."),
     "missing": lambda: _("Todavía no hay una solicitud para revisar."),
     "transition": lambda: _("Esa acción no corresponde al estado actual."),
@@ -57,12 +62,14 @@ def _max_mb():
 
 def cycles_manager_required(view):
     """IOM officers only."""
+
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not permissions.can_manage_cycles(current_user):
             abort(403)
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -94,8 +101,13 @@ def cycles():
             abort(403)
         if form.validate_on_submit():
             try:
-                cycle = cycle_service.create_cycle(current_user, year=form.year.data, name=form.name.data,
-                                                   starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+                cycle = cycle_service.create_cycle(
+                    current_user,
+                    year=form.year.data,
+                    name=form.name.data,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                )
                 db.session.commit()
                 flash(_("Ciclo abierto."), "success")
                 return redirect(url_for("municipal.cycle", cycle_id=cycle.id))
@@ -120,8 +132,9 @@ def cycle(cycle_id: int):
     if permissions.can_manage_cycles(current_user):
         taken = {mc.municipality_id for mc in admitted}
         form.municipality.choices = [
-            (m.id, f"{m.name} ({m.province})") for m in
-            db.session.scalars(select(Municipality).order_by(Municipality.name)) if m.id not in taken
+            (m.id, f"{m.name} ({m.province})")
+            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+            if m.id not in taken
         ]
         if request.method == "POST" and form.validate_on_submit():
             municipality = db.get_or_404(Municipality, form.municipality.data)
@@ -133,8 +146,15 @@ def cycle(cycle_id: int):
         abort(403)
     states = cycle_service.states_for([mc.id for mc in admitted])
     names = cycle_service.designated_names(cycle.id)
-    return render_template("municipal/cycle.html", cycle=cycle, admitted=admitted, states=states, names=names,
-                           form=form, focal_key=cycle_service.FOCAL)
+    return render_template(
+        "municipal/cycle.html",
+        cycle=cycle,
+        admitted=admitted,
+        states=states,
+        names=names,
+        form=form,
+        focal_key=cycle_service.FOCAL,
+    )
 
 
 @bp.route("/my-municipality")
@@ -156,35 +176,58 @@ def cycle_page(mc_id: int):
     """The municipality's cycle at a glance: each record with its state and the next step."""
     mc = _mc_or_404(mc_id)
     state = cycle_service.states_for([mc.id])[mc.id]
-    people = db.session.scalars(select(User).where(User.id.in_(
-        [i for i in (mc.focal_point_id, mc.substitute_id) if i]))).all()
+    people = db.session.scalars(
+        select(User).where(User.id.in_([i for i in (mc.focal_point_id, mc.substitute_id) if i]))
+    ).all()
     by_id = {u.id: u for u in people}
     designation = None
     if permissions.can_designate_focal_points(current_user, mc.municipality_id):
         designation = _designation_form(mc)
     history = cycle_service.cycles_of(mc.municipality_id)
-    return render_template("municipal/cycle_page.html", mc=mc, state=state, focal=by_id.get(mc.focal_point_id),
-                           substitute=by_id.get(mc.substitute_id), designation=designation, history=history,
-                           can_edit=permissions.can_edit_cycle_records(current_user, mc),
-                           cycle_sections=_sections(mc, state))
+    return render_template(
+        "municipal/cycle_page.html",
+        mc=mc,
+        state=state,
+        focal=by_id.get(mc.focal_point_id),
+        substitute=by_id.get(mc.substitute_id),
+        designation=designation,
+        history=history,
+        can_edit=permissions.can_edit_cycle_records(current_user, mc),
+        cycle_sections=_sections(mc, state),
+    )
 
 
 def _sections(mc: MunicipalCycle, state) -> list[dict]:
     """The rows of the cycle page after the application: diagnostic, workshops, priorities and plan."""
     return [
-        {"label": _("Diagnóstico"), "url": url_for("diagnostic.diagnostic", mc_id=mc.id), "state": state.diagnostic,
-         "detail": _("Indicadores de las diez dimensiones, con la sección especial sobre mujeres, niñas y otros grupos en situación de vulnerabilidad.")},
-        {"label": _("Talleres de diagnóstico"), "url": url_for("diagnostic.workshops", mc_id=mc.id), "count": state.workshops,
-         "detail": _("%(n)s talleres registrados.", n=state.workshops)},
-        {"label": _("Prioridades y plan de trabajo"), "url": url_for("diagnostic.plan", mc_id=mc.id), "state": state.plan,
-         "detail": _("%(p)s prioridades y %(a)s acciones.", p=state.priorities, a=state.actions)},
+        {
+            "label": _("Diagnóstico"),
+            "url": url_for("diagnostic.diagnostic", mc_id=mc.id),
+            "state": state.diagnostic,
+            "detail": _(
+                "Indicadores de las diez dimensiones, con la sección especial sobre mujeres, niñas y otros grupos en situación de vulnerabilidad."
+            ),
+        },
+        {
+            "label": _("Talleres de diagnóstico"),
+            "url": url_for("diagnostic.workshops", mc_id=mc.id),
+            "count": state.workshops,
+            "detail": _("%(n)s talleres registrados.", n=state.workshops),
+        },
+        {
+            "label": _("Prioridades y plan de trabajo"),
+            "url": url_for("diagnostic.plan", mc_id=mc.id),
+            "state": state.plan,
+            "detail": _("%(p)s prioridades y %(a)s acciones.", p=state.priorities, a=state.actions),
+        },
     ]
 
 
 def _designation_form(mc: MunicipalCycle) -> DesignationForm:
     form = DesignationForm(prefix="d")
     officials = db.session.scalars(
-        select(User).where(User.municipality_id == mc.municipality_id, User.role == ROLE_OFFICIAL, User.active)
+        select(User)
+        .where(User.municipality_id == mc.municipality_id, User.role == ROLE_OFFICIAL, User.active)
         .order_by(User.name)
     ).all()
     choices = [(0, _("Sin designar"))] + [(u.id, f"{u.name} ({u.email})") for u in officials]
@@ -249,8 +292,15 @@ def application(mc_id: int):
     measures = dict(app_row.measures) if app_row else {}
     action = request.form.get("action")
     if request.method == "GET" and app_row is not None:
-        for name in ("population", "migrant_population", "main_origins", "migration_office_details",
-                     "contact_name", "contact_email", "contact_phone"):
+        for name in (
+            "population",
+            "migrant_population",
+            "main_origins",
+            "migration_office_details",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ):
             getattr(form, name).data = getattr(app_row, name)
         form.has_migration_office.data = {True: "yes", False: "no"}.get(app_row.has_migration_office)
     if request.method == "POST":
@@ -261,14 +311,21 @@ def application(mc_id: int):
         measures = {a.key: (request.form.get(f"measure-{a.key}") or "")[:4000] for a in areas}
         try:
             if action in ("save", "submit") and form.validate_on_submit():
-                application_service.save_profile(current_user, mc, application_service.ProfileData(
-                    population=form.population.data, migrant_population=form.migrant_population.data,
-                    main_origins=form.main_origins.data or "",
-                    has_migration_office={"yes": True, "no": False}.get(form.has_migration_office.data),
-                    migration_office_details=form.migration_office_details.data or "", measures=measures,
-                    contact_name=form.contact_name.data or "", contact_email=form.contact_email.data or "",
-                    contact_phone=form.contact_phone.data or "",
-                ))
+                application_service.save_profile(
+                    current_user,
+                    mc,
+                    application_service.ProfileData(
+                        population=form.population.data,
+                        migrant_population=form.migrant_population.data,
+                        main_origins=form.main_origins.data or "",
+                        has_migration_office={"yes": True, "no": False}.get(form.has_migration_office.data),
+                        migration_office_details=form.migration_office_details.data or "",
+                        measures=measures,
+                        contact_name=form.contact_name.data or "",
+                        contact_email=form.contact_email.data or "",
+                        contact_phone=form.contact_phone.data or "",
+                    ),
+                )
                 db.session.commit()  # the draft is kept even when it cannot be submitted yet
                 if action == "submit":
                     application_service.submit(current_user, mc)
@@ -279,15 +336,17 @@ def application(mc_id: int):
                 return redirect(url_for("municipal.application", mc_id=mc.id))
             if action == "letter" and letter.validate_on_submit():
                 upload = letter.letter.data
-                saved = application_service.store_letter(current_user, mc, upload.filename or "",
-                                                         upload.read(int(_max_bytes()) + 1))
+                saved = application_service.store_letter(
+                    current_user, mc, upload.filename or "", upload.read(int(_max_bytes()) + 1)
+                )
                 db.session.commit()
                 application_service.remove_replaced_letter(saved)
                 flash(_("Carta de intención guardada."), "success")
                 return redirect(url_for("municipal.application", mc_id=mc.id))
             if action == "review" and decision.validate_on_submit():
-                application_service.decide(current_user, mc, decision.decision.data == "accept",
-                                           decision.comment.data or "")
+                application_service.decide(
+                    current_user, mc, decision.decision.data == "accept", decision.comment.data or ""
+                )
                 db.session.commit()
                 flash(_("Decisión registrada."), "success")
                 return redirect(url_for("municipal.application", mc_id=mc.id))
@@ -299,10 +358,19 @@ def application(mc_id: int):
             app_row = application_service.application_of(mc)
     missing = application_service.missing_items(app_row)
     return render_template(
-        "municipal/application.html", mc=mc, app_row=app_row, form=form, letter=letter, decision=decision,
-        areas=areas, measures=measures, can_edit=can_edit and (app_row is None or review.editable(app_row.state)),
-        can_review=permissions.can_review(current_user, mc), missing=[MISSING_LABELS[m]() for m in missing],
-        history=review.history(mc.id, SUBJECT_APPLICATION), max_mb=_max_mb(),
+        "municipal/application.html",
+        mc=mc,
+        app_row=app_row,
+        form=form,
+        letter=letter,
+        decision=decision,
+        areas=areas,
+        measures=measures,
+        can_edit=can_edit and (app_row is None or review.editable(app_row.state)),
+        can_review=permissions.can_review(current_user, mc),
+        missing=[MISSING_LABELS[m]() for m in missing],
+        history=review.history(mc.id, SUBJECT_APPLICATION),
+        max_mb=_max_mb(),
     )
 
 
@@ -323,8 +391,13 @@ def letter(mc_id: int):
     path = application_service.letter_path(app_row)
     if path is None:
         abort(404)
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=app_row.letter_filename or "carta.pdf", max_age=0)
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=app_row.letter_filename or "carta.pdf",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -335,5 +408,6 @@ def municipal_nav():
     """The focal point's 'my municipality' link in the header."""
     if not current_user.is_authenticated:
         return {}
-    return {"my_municipal_cycle": cycle_service.designation_of(current_user) if current_user.role == ROLE_OFFICIAL else None}
-
+    return {
+        "my_municipal_cycle": cycle_service.designation_of(current_user) if current_user.role == ROLE_OFFICIAL else None
+    }

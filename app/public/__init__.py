@@ -1,4 +1,5 @@
 """Public pages: the landing page and the language switcher."""
+
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)

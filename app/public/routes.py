@@ -1,4 +1,5 @@
 """Public pages."""
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 

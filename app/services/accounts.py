@@ -1,5 +1,6 @@
 """Accounts: registration, authentication, sessions that can be ended, and the single-use tokens sent
 by email (password reset, address verification)."""
+
 from __future__ import annotations
 
 import hmac
@@ -70,10 +71,19 @@ def email_verified(user: User) -> bool:
     return user.email_verified_at is not None
 
 
-def create_user(*, name: str, email: str, password: str, role: str = ROLE_OFFICIAL,
-                municipality_id: int | None = None, area_id: int | None = None, gender: str = "undisclosed",
-                locale: str | None = None, consent: bool = True,
-                verified: bool = True) -> User:
+def create_user(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    role: str = ROLE_OFFICIAL,
+    municipality_id: int | None = None,
+    area_id: int | None = None,
+    gender: str = "undisclosed",
+    locale: str | None = None,
+    consent: bool = True,
+    verified: bool = True,
+) -> User:
     """Create an account; raises AccountError('email_taken') when the email is already registered.
 
     Accounts made by staff or the command line count as verified; self-registration passes
@@ -84,9 +94,15 @@ def create_user(*, name: str, email: str, password: str, role: str = ROLE_OFFICI
         raise AccountError("gender")
     now = utcnow()
     user = User(
-        name=clean_name(name), email=normalise_email(email), role=role, municipality_id=municipality_id,
-        area_id=area_id, gender=gender, locale=locale,
-        consent_at=now if consent else None, email_verified_at=now if verified else None,
+        name=clean_name(name),
+        email=normalise_email(email),
+        role=role,
+        municipality_id=municipality_id,
+        area_id=area_id,
+        gender=gender,
+        locale=locale,
+        consent_at=now if consent else None,
+        email_verified_at=now if verified else None,
     )
     user.set_password(password, method=hash_method())
     db.session.add(user)
@@ -128,9 +144,10 @@ def touch_last_seen(user: User) -> None:
     if user.last_seen_at is not None and now - user.last_seen_at <= LAST_SEEN_EVERY:
         return
     result = db.session.execute(
-        update(User).where(User.id == user.id,
-                           or_(User.last_seen_at.is_(None), User.last_seen_at < now - LAST_SEEN_EVERY))
-        .values(last_seen_at=now).execution_options(synchronize_session=False)
+        update(User)
+        .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < now - LAST_SEEN_EVERY))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount:
         db.session.commit()  # its own small transaction, before the view does anything
@@ -145,6 +162,7 @@ def set_password(user: User, password: str) -> None:
 
 # Single-use tokens ----------------------------------------------------------------------------------
 
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"campus-account-token:{purpose}")
 
@@ -152,8 +170,9 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 def issue_token(user: User, purpose: str, created_by: User | None = None) -> str:
     """A link token for one purpose: a signed random key (no user id, nothing of the password)."""
     key = secrets.token_urlsafe(32)
-    db.session.add(AccountToken(key=key, purpose=purpose, user_id=user.id,
-                                created_by_id=created_by.id if created_by else None))
+    db.session.add(
+        AccountToken(key=key, purpose=purpose, user_id=user.id, created_by_id=created_by.id if created_by else None)
+    )
     db.session.flush()
     return _serializer(purpose).dumps(key)
 
@@ -167,8 +186,11 @@ def _token_row(token: str, purpose: str) -> AccountToken | None:
         return None
     if not isinstance(key, str):
         return None
-    row = db.session.scalar(select(AccountToken).where(
-        AccountToken.key == key, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)))
+    row = db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.key == key, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
+        )
+    )
     if row is None or utcnow() - row.created_at > timedelta(seconds=TOKEN_MAX_AGE):
         return None
     return row
@@ -190,8 +212,10 @@ def redeem_token(token: str, purpose: str) -> tuple[User, AccountToken] | None:
     if user is None or not user.active:
         return None
     result = db.session.execute(
-        update(AccountToken).where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
-        .values(used_at=utcnow()).execution_options(synchronize_session=False)
+        update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return None
@@ -200,9 +224,10 @@ def redeem_token(token: str, purpose: str) -> tuple[User, AccountToken] | None:
 
 def _cancel_tokens(user: User, purpose: str) -> None:
     db.session.execute(
-        update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
-                                   AccountToken.used_at.is_(None))
-        .values(used_at=utcnow()).execution_options(synchronize_session=False)
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -215,8 +240,12 @@ def reset_password_with_token(token: str, password: str) -> User | None:
         return None
     user, row = redeemed
     set_password(user, password)
-    record(user, "password_reset_completed", target=user,
-           details={"requested_by": row.created_by_id} if row.created_by_id else None)
+    record(
+        user,
+        "password_reset_completed",
+        target=user,
+        details={"requested_by": row.created_by_id} if row.created_by_id else None,
+    )
     return user
 
 

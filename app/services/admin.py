@@ -1,5 +1,6 @@
 """Administration operations. Each one checks nothing about the request: callers check permission;
 each records an audit event (who, when, what) in the same transaction as the change."""
+
 from __future__ import annotations
 
 import re
@@ -28,15 +29,25 @@ class AdminError(Exception):
         self.code = code
 
 
-def record(actor: User, action: str, *, target: User | None = None,
-           municipality_id: int | None = None, details: dict | None = None) -> AuditEvent:
+def record(
+    actor: User,
+    action: str,
+    *,
+    target: User | None = None,
+    municipality_id: int | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
     """Append an audit event; every event names the person who acted (and goes to the log too)."""
     if actor is None or actor.id is None:
         raise ValueError(f"audit event {action!r} without an actor")
     audit_log.info("audit %s actor=%s target=%s", action, actor.id, target.id if target else "-")
     event = AuditEvent(
-        actor_id=actor.id if actor else None, action=action, target_user_id=target.id if target else None,
-        municipality_id=municipality_id if municipality_id is not None else (target.municipality_id if target else None),
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_user_id=target.id if target else None,
+        municipality_id=municipality_id
+        if municipality_id is not None
+        else (target.municipality_id if target else None),
         details=details or {},
     )
     db.session.add(event)
@@ -70,17 +81,23 @@ def set_scope(actor: User, user: User, *, all_municipalities: bool, municipality
     """Give a coordinator every municipality or a set of them (IOM officers only)."""
     if user.role != ROLE_COORDINATOR:
         raise AdminError("not_coordinator")
-    chosen = [] if all_municipalities else list(db.session.scalars(
-        select(Municipality).where(Municipality.id.in_(sorted(municipality_ids) or [0]))
-    ))
+    chosen = (
+        []
+        if all_municipalities
+        else list(db.session.scalars(select(Municipality).where(Municipality.id.in_(sorted(municipality_ids) or [0]))))
+    )
     before = (user.all_municipalities, sorted(m.id for m in user.scope))
     after = (all_municipalities, sorted(m.id for m in chosen))
     if before == after:
         return False
     user.all_municipalities = all_municipalities
     user.scope = chosen
-    record(actor, "scope_changed", target=user,
-           details={"all_municipalities": [before[0], after[0]], "municipalities": [before[1], after[1]]})
+    record(
+        actor,
+        "scope_changed",
+        target=user,
+        details={"all_municipalities": [before[0], after[0]], "municipalities": [before[1], after[1]]},
+    )
     return True
 
 
@@ -112,14 +129,18 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:KEY_MAX].strip("-") or "municipio"
 
 
-def save_municipality(actor: User, municipality: Municipality | None, *, name: str, province: str,
-                      country: str) -> Municipality:
+def save_municipality(
+    actor: User, municipality: Municipality | None, *, name: str, province: str, country: str
+) -> Municipality:
     """Create or edit a municipality (IOM officers only)."""
     name, province, country = clean_name(name), clean_name(province), country.strip().upper()
-    duplicate = db.session.scalar(select(Municipality).where(
-        Municipality.name == name, Municipality.province == province,
-        Municipality.id != (municipality.id if municipality else 0),
-    ))
+    duplicate = db.session.scalar(
+        select(Municipality).where(
+            Municipality.name == name,
+            Municipality.province == province,
+            Municipality.id != (municipality.id if municipality else 0),
+        )
+    )
     if duplicate is not None:
         raise AdminError("duplicate")
     if municipality is None:
@@ -130,8 +151,12 @@ def save_municipality(actor: User, municipality: Municipality | None, *, name: s
         municipality = Municipality(key=key, name=name, province=province, country=country)
         db.session.add(municipality)
         db.session.flush()
-        record(actor, "municipality_created", municipality_id=municipality.id,
-               details={"name": name, "province": province, "country": country})
+        record(
+            actor,
+            "municipality_created",
+            municipality_id=municipality.id,
+            details={"name": name, "province": province, "country": country},
+        )
         return municipality
     changes = {}
     for field, value in (("name", name), ("province", province), ("country", country)):

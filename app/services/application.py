@@ -4,6 +4,7 @@ The letter is accepted only when its bytes are a readable PDF (checked by conten
 name), no larger than the configured limit. It is stored outside the web root under a random name and
 served only to people who may see the municipality's cycle, as an attachment.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -135,8 +136,12 @@ def store_letter(actor: User, mc: MunicipalCycle, filename: str, content: bytes)
         app_row.__dict__["_replaced_letter"] = previous
     from app.services.admin import record
 
-    record(actor, "letter_uploaded", municipality_id=mc.municipality_id,
-           details={"cycle": mc.cycle.year, "sha256": app_row.letter_sha256, "size": len(content)})
+    record(
+        actor,
+        "letter_uploaded",
+        municipality_id=mc.municipality_id,
+        details={"cycle": mc.cycle.year, "sha256": app_row.letter_sha256, "size": len(content)},
+    )
     return app_row
 
 

@@ -17,6 +17,7 @@ Claims are data frozen at issue, in the certificate's language. Every kind gives
 
 Services flush; the caller commits.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -104,11 +105,16 @@ def training_achievement(language: str, total_hours: int | None) -> dict:
         return {
             "key": TRAINING_ACHIEVEMENT,
             "name": _("Capacitación en gobernanza migratoria local (MigraCiudades)"),
-            "description": _("Capacitación para personal municipal sobre gobernanza migratoria local: acceso "
-                              "a derechos de las personas migrantes, integración y formulación de políticas "
-                              "públicas, en cuatro módulos."),
-            "criteria": _("Completar todas las lecciones de cada módulo y aprobar la evaluación de cada "
-                          "módulo con el puntaje mínimo fijado (%(mark)s %% por defecto).", mark=70),
+            "description": _(
+                "Capacitación para personal municipal sobre gobernanza migratoria local: acceso "
+                "a derechos de las personas migrantes, integración y formulación de políticas "
+                "públicas, en cuatro módulos."
+            ),
+            "criteria": _(
+                "Completar todas las lecciones de cada módulo y aprobar la evaluación de cada "
+                "módulo con el puntaje mínimo fijado (%(mark)s %% por defecto).",
+                mark=70,
+            ),
             "hours": total_hours,
         }
 
@@ -120,8 +126,13 @@ def training_claims(user: User, progress: list, language: str) -> dict:
     counted = [p for p in progress if p.counts]
     total_hours = sum(p.module.hours or 0 for p in counted)
     modules = [
-        {"key": p.module.key, "position": p.module.position, "title": tr(p.module.title, language),
-         "hours": p.module.hours or 0, "best_score": p.best_score}
+        {
+            "key": p.module.key,
+            "position": p.module.position,
+            "title": tr(p.module.title, language),
+            "hours": p.module.hours or 0,
+            "best_score": p.best_score,
+        }
         for p in counted
     ]
     with force_locale(language):
@@ -130,32 +141,51 @@ def training_claims(user: User, progress: list, language: str) -> dict:
             if m["best_score"] is None:
                 lines.append(_("%(title)s: %(hours)s horas", title=m["title"], hours=m["hours"]))
             else:
-                lines.append(_("%(title)s: %(hours)s horas; mejor puntaje %(score)s %%",
-                               title=m["title"], hours=m["hours"], score=f"{m['best_score']:.0f}"))
+                lines.append(
+                    _(
+                        "%(title)s: %(hours)s horas; mejor puntaje %(score)s %%",
+                        title=m["title"],
+                        hours=m["hours"],
+                        score=f"{m['best_score']:.0f}",
+                    )
+                )
         where = ""
         if municipality:
-            where = _(", de %(municipality)s (%(province)s),", municipality=municipality.name,
-                      province=municipality.province)
+            where = _(
+                ", de %(municipality)s (%(province)s),", municipality=municipality.name, province=municipality.province
+            )
         claims = {
             "heading": _("Programa MigraCiudades · Organización Internacional para las Migraciones (OIM)"),
             "title": _("Certificado de capacitación"),
             "subject": user.name,
-            "statement": _("%(name)s%(where)s completó la capacitación en gobernanza migratoria local, "
-                           "%(hours)s horas en total, con los módulos siguientes:",
-                           name=user.name, where=where, hours=total_hours),
+            "statement": _(
+                "%(name)s%(where)s completó la capacitación en gobernanza migratoria local, "
+                "%(hours)s horas en total, con los módulos siguientes:",
+                name=user.name,
+                where=where,
+                hours=total_hours,
+            ),
             "lines": lines,
         }
-    claims.update({
-        "holder": {"name": user.name, "area": tr(area.name, language) if area else None},
-        "municipality": ({"id": municipality.id, "name": municipality.name, "province": municipality.province}
-                         if municipality else None),
-        "modules": modules,
-        "total_hours": total_hours,
-        "issuer": {"name": issuer_name(language)},
-        "achievement": training_achievement(language, total_hours),
-        "results": [{"key": m["key"], "name": _module_result_name(m, language), "value": m["best_score"]}
-                    for m in modules if m["best_score"] is not None],
-    })
+    claims.update(
+        {
+            "holder": {"name": user.name, "area": tr(area.name, language) if area else None},
+            "municipality": (
+                {"id": municipality.id, "name": municipality.name, "province": municipality.province}
+                if municipality
+                else None
+            ),
+            "modules": modules,
+            "total_hours": total_hours,
+            "issuer": {"name": issuer_name(language)},
+            "achievement": training_achievement(language, total_hours),
+            "results": [
+                {"key": m["key"], "name": _module_result_name(m, language), "value": m["best_score"]}
+                for m in modules
+                if m["best_score"] is not None
+            ],
+        }
+    )
     return claims
 
 
@@ -165,46 +195,63 @@ def municipal_achievement(language: str) -> dict:
         return {
             "key": MUNICIPAL_ACHIEVEMENT,
             "name": _("Certificación MigraCiudades de gobierno local"),
-            "description": _("Certificación anual de la OIM a municipios que fortalecen su gobernanza migratoria: "
-                             "capacitación del personal, diagnóstico multidimensional, taller de diagnóstico y "
-                             "plan de trabajo con prioridades y monitoreo."),
-            "criteria": _("Completar en el ciclo anual cada etapa de la certificación (adhesión, capacitación, "
-                          "diagnóstico, taller de diagnóstico, priorización y plan de trabajo), cada una otorgada "
-                          "por la OIM según los requisitos publicados."),
+            "description": _(
+                "Certificación anual de la OIM a municipios que fortalecen su gobernanza migratoria: "
+                "capacitación del personal, diagnóstico multidimensional, taller de diagnóstico y "
+                "plan de trabajo con prioridades y monitoreo."
+            ),
+            "criteria": _(
+                "Completar en el ciclo anual cada etapa de la certificación (adhesión, capacitación, "
+                "diagnóstico, taller de diagnóstico, priorización y plan de trabajo), cada una otorgada "
+                "por la OIM según los requisitos publicados."
+            ),
             "hours": None,
         }
 
 
-def municipal_claims(*, municipality: Municipality, cycle_name: str, cycle_year: int,
-                     stages: list[tuple[dict, str]], language: str) -> dict:
+def municipal_claims(
+    *, municipality: Municipality, cycle_name: str, cycle_year: int, stages: list[tuple[dict, str]], language: str
+) -> dict:
     """What a municipality's certificate for a cycle says: the stages awarded, frozen now, in a language."""
     with force_locale(language):
-        lines = [_("%(stage)s: otorgada el %(date)s", stage=tr(title, language), date=awarded_on)
-                 for title, awarded_on in stages]
+        lines = [
+            _("%(stage)s: otorgada el %(date)s", stage=tr(title, language), date=awarded_on)
+            for title, awarded_on in stages
+        ]
         claims = {
             "heading": _("Programa MigraCiudades · Organización Internacional para las Migraciones (OIM)"),
             "title": f"MigraCiudades {cycle_year}",
             "subject": municipality.name,
-            "statement": _("El municipio de %(name)s (%(province)s) completó todas las etapas del ciclo de "
-                           "certificación %(year)s:", name=municipality.name, province=municipality.province,
-                           year=cycle_year),
+            "statement": _(
+                "El municipio de %(name)s (%(province)s) completó todas las etapas del ciclo de "
+                "certificación %(year)s:",
+                name=municipality.name,
+                province=municipality.province,
+                year=cycle_year,
+            ),
             "lines": lines,
         }
-    claims.update({
-        "municipality": {"id": municipality.id, "name": municipality.name, "province": municipality.province},
-        "cycle": {"year": cycle_year, "name": cycle_name},
-        "stages": [{"title": tr(title, language), "awarded_on": awarded_on} for title, awarded_on in stages],
-        "issuer": {"name": issuer_name(language)},
-        "achievement": municipal_achievement(language),
-    })
+    claims.update(
+        {
+            "municipality": {"id": municipality.id, "name": municipality.name, "province": municipality.province},
+            "cycle": {"year": cycle_year, "name": cycle_name},
+            "stages": [{"title": tr(title, language), "awarded_on": awarded_on} for title, awarded_on in stages],
+            "issuer": {"name": issuer_name(language)},
+            "achievement": municipal_achievement(language),
+        }
+    )
     return claims
 
 
 def municipal_certificate_of(municipality_id: int, cycle_year: int) -> Certificate | None:
     """The municipality's current (not superseded) certificate for a cycle, revoked or not."""
     rows = db.session.scalars(
-        select(Certificate).where(Certificate.kind == KIND_MUNICIPAL, Certificate.municipality_id == municipality_id,
-                                  Certificate.superseded_by_id.is_(None))
+        select(Certificate)
+        .where(
+            Certificate.kind == KIND_MUNICIPAL,
+            Certificate.municipality_id == municipality_id,
+            Certificate.superseded_by_id.is_(None),
+        )
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
     return next((c for c in rows if (c.claims.get("cycle") or {}).get("year") == cycle_year), None)
@@ -218,17 +265,23 @@ def _module_result_name(module: dict, language: str) -> str:
 def training_certificate_of(user_id: int) -> Certificate | None:
     """The person's current training certificate (the newest not superseded), if any."""
     return db.session.scalar(
-        select(Certificate).where(Certificate.kind == KIND_TRAINING, Certificate.holder_id == user_id,
-                                  Certificate.superseded_by_id.is_(None))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1)
+        select(Certificate)
+        .where(
+            Certificate.kind == KIND_TRAINING, Certificate.holder_id == user_id, Certificate.superseded_by_id.is_(None)
+        )
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
     )
 
 
 def has_training_certificate(user_id: int) -> bool:
     """Whether a training certificate was ever issued to the person (revoked or superseded included)."""
-    return db.session.scalar(
-        select(Certificate.id).where(Certificate.kind == KIND_TRAINING, Certificate.holder_id == user_id).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(Certificate.id).where(Certificate.kind == KIND_TRAINING, Certificate.holder_id == user_id).limit(1)
+        )
+        is not None
+    )
 
 
 def issue_training_if_complete(user: User, now: datetime | None = None) -> Certificate | None:
@@ -242,8 +295,12 @@ def issue_training_if_complete(user: User, now: datetime | None = None) -> Certi
         return None
     language = user.locale if user.locale in current_app.config["LANGUAGES"] else SOURCE_LANGUAGE
     certificate = issue_certificate(
-        kind=KIND_TRAINING, claims=training_claims(user, progress, language), language=language,
-        holder=user, municipality_id=user.municipality_id, now=now,
+        kind=KIND_TRAINING,
+        claims=training_claims(user, progress, language),
+        language=language,
+        holder=user,
+        municipality_id=user.municipality_id,
+        now=now,
     )
     # The learner's own request completed the training and so issued the certificate.
     record(user, "certificate_issued", target=user, details={"code": certificate.code, "kind": KIND_TRAINING})
@@ -292,16 +349,31 @@ def document_for(certificate_claims: dict, language: str, code: str, issued_at: 
         hint = _("Compruebe la validez de este certificado escaneando el código QR o en:")
         keywords = _("certificado, MigraCiudades, OIM, gobernanza migratoria")
     return pdf_renderer.Document(
-        language=language, heading=claims["heading"], title=claims["title"], subject=claims["subject"],
-        statement=claims["statement"], lines=list(claims.get("lines", [])), details=details,
-        verify_url=verify_url(code), verify_hint=hint, author=claims["issuer"]["name"], keywords=keywords,
+        language=language,
+        heading=claims["heading"],
+        title=claims["title"],
+        subject=claims["subject"],
+        statement=claims["statement"],
+        lines=list(claims.get("lines", [])),
+        details=details,
+        verify_url=verify_url(code),
+        verify_hint=hint,
+        author=claims["issuer"]["name"],
+        keywords=keywords,
         created_at=issued_at,
     )
 
 
-def issue_certificate(*, kind: str, claims: dict, language: str, holder: User | None = None,
-                      municipality_id: int | None = None, issued_by: User | None = None,
-                      now: datetime | None = None) -> Certificate:
+def issue_certificate(
+    *,
+    kind: str,
+    claims: dict,
+    language: str,
+    holder: User | None = None,
+    municipality_id: int | None = None,
+    issued_by: User | None = None,
+    now: datetime | None = None,
+) -> Certificate:
     """Issue a certificate of any kind from frozen claims: code, PDF, signed credential, status index.
 
     Raises keys.KeyNotConfigured when no signing key is configured (production never issues unsigned).
@@ -313,15 +385,31 @@ def issue_certificate(*, kind: str, claims: dict, language: str, holder: User | 
     index = _free_index(status_row)
     salt = secrets.token_hex(16)
     credential = ob3.signed_credential(
-        key, now, base_url=base_url(), code=code, claims=claims, language=language,
-        issuer_name=claims["issuer"]["name"], status=statuslist.entry(status_list_url(status_row.key), index),
-        email=holder.email if holder else None, salt=salt if holder else None,
+        key,
+        now,
+        base_url=base_url(),
+        code=code,
+        claims=claims,
+        language=language,
+        issuer_name=claims["issuer"]["name"],
+        status=statuslist.entry(status_list_url(status_row.key), index),
+        email=holder.email if holder else None,
+        salt=salt if holder else None,
     )
     pdf_bytes = pdf_renderer.render(document_for(claims, language, code, now))
     certificate = Certificate(
-        kind=kind, code=code, holder_id=holder.id if holder else None, municipality_id=municipality_id,
-        claims=claims, language=language, pdf=pdf_bytes, pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
-        credential=credential, status_list=status_row.key, status_index=index, issued_at=now,
+        kind=kind,
+        code=code,
+        holder_id=holder.id if holder else None,
+        municipality_id=municipality_id,
+        claims=claims,
+        language=language,
+        pdf=pdf_bytes,
+        pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+        credential=credential,
+        status_list=status_row.key,
+        status_index=index,
+        issued_at=now,
         issued_by_id=issued_by.id if issued_by else None,
     )
     db.session.add(certificate)
@@ -352,12 +440,18 @@ def revoke(actor: User, certificate: Certificate, reason: str, now: datetime | N
     certificate.revoked_by_id = actor.id
     db.session.flush()
     rebuild_status_list(certificate.status_list, now)
-    record(actor, "certificate_revoked", target=_holder(certificate), municipality_id=certificate.municipality_id,
-           details={"code": certificate.code, "kind": certificate.kind, "reason": reason})
+    record(
+        actor,
+        "certificate_revoked",
+        target=_holder(certificate),
+        municipality_id=certificate.municipality_id,
+        details={"code": certificate.code, "kind": certificate.kind, "reason": reason},
+    )
 
 
-def reissue(actor: User, certificate: Certificate, *, name: str, reason: str,
-            now: datetime | None = None) -> Certificate:
+def reissue(
+    actor: User, certificate: Certificate, *, name: str, reason: str, now: datetime | None = None
+) -> Certificate:
     """Issue a corrected copy (the holder's name as given) and mark the old one superseded, not deleted."""
     name, reason = (name or "").strip(), (reason or "").strip()
     if not reason:
@@ -367,15 +461,33 @@ def reissue(actor: User, certificate: Certificate, *, name: str, reason: str,
     if certificate.superseded_by_id is not None:
         raise CertificateError("already_superseded")
     holder = _holder(certificate)
-    claims = rename_claims(certificate.claims, certificate.claims.get("holder", {}).get("name"), name,
-                           certificate.language)
-    new = issue_certificate(kind=certificate.kind, claims=claims, language=certificate.language, holder=holder,
-                            municipality_id=certificate.municipality_id, issued_by=actor, now=now)
+    claims = rename_claims(
+        certificate.claims, certificate.claims.get("holder", {}).get("name"), name, certificate.language
+    )
+    new = issue_certificate(
+        kind=certificate.kind,
+        claims=claims,
+        language=certificate.language,
+        holder=holder,
+        municipality_id=certificate.municipality_id,
+        issued_by=actor,
+        now=now,
+    )
     certificate.superseded_by_id = new.id
     db.session.flush()
-    record(actor, "certificate_reissued", target=holder, municipality_id=certificate.municipality_id,
-           details={"code": certificate.code, "new_code": new.code, "kind": certificate.kind, "reason": reason,
-                    "name": [claims_name(certificate.claims), name]})
+    record(
+        actor,
+        "certificate_reissued",
+        target=holder,
+        municipality_id=certificate.municipality_id,
+        details={
+            "code": certificate.code,
+            "new_code": new.code,
+            "kind": certificate.kind,
+            "reason": reason,
+            "name": [claims_name(certificate.claims), name],
+        },
+    )
     return new
 
 
@@ -410,7 +522,12 @@ def rebuild_status_list(key: str, now: datetime | None = None) -> StatusList:
         select(Certificate.status_index).where(Certificate.status_list == key, Certificate.revoked_at.is_not(None))
     ).all()
     row.credential = statuslist.status_list_credential(
-        status_list_url(key), ob3.issuer_id(base_url()), revoked, signing_key(), now, row.size,
+        status_list_url(key),
+        ob3.issuer_id(base_url()),
+        revoked,
+        signing_key(),
+        now,
+        row.size,
     )
     row.updated_at = now
     db.session.flush()
@@ -436,6 +553,8 @@ def achievement_spec(key: str, language: str) -> tuple[dict, list[dict]] | None:
         return None
     modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
     total = sum(m.hours or 0 for m in modules)
-    results = [{"key": m.key, "name": _module_result_name({"title": tr(m.title, language), "hours": m.hours or 0},
-                                                          language)} for m in modules]
+    results = [
+        {"key": m.key, "name": _module_result_name({"title": tr(m.title, language), "hours": m.hours or 0}, language)}
+        for m in modules
+    ]
     return training_achievement(language, total), results

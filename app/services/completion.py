@@ -21,6 +21,7 @@ The rules:
   pass, and refusing completion would leave a learner stuck through no fault of their own.
 - The training is complete when at least one module counts and every counting module is complete.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

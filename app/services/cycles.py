@@ -6,6 +6,7 @@ cycle: a person is a focal point while designated in the current cycle, and thei
 designation, not a flag on the account. Replacing a focal point changes the designation only: every
 record belongs to the municipality's cycle, not to the person, so the work stays.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ def today() -> date:
 def current_cycle_id_sql(day: date | None = None):
     """A scalar SQL subquery giving the current cycle's id (NULL when there is no cycle)."""
     day = day or today()
-    started = select(Cycle.id).where(Cycle.starts_on <= day).order_by(Cycle.starts_on.desc(), Cycle.year.desc()).limit(1)
+    started = (
+        select(Cycle.id).where(Cycle.starts_on <= day).order_by(Cycle.starts_on.desc(), Cycle.year.desc()).limit(1)
+    )
     upcoming = select(Cycle.id).order_by(Cycle.starts_on, Cycle.year).limit(1)
     return func.coalesce(started.scalar_subquery(), upcoming.scalar_subquery())
 
@@ -53,8 +56,10 @@ def designated_sql(user_id_column, day: date | None = None):
     """SQL condition: the user is focal point or substitute of their municipality in the current cycle."""
     return (
         select(MunicipalCycle.id)
-        .where(MunicipalCycle.cycle_id == current_cycle_id_sql(day),
-               or_(MunicipalCycle.focal_point_id == user_id_column, MunicipalCycle.substitute_id == user_id_column))
+        .where(
+            MunicipalCycle.cycle_id == current_cycle_id_sql(day),
+            or_(MunicipalCycle.focal_point_id == user_id_column, MunicipalCycle.substitute_id == user_id_column),
+        )
         .exists()
     )
 
@@ -89,12 +94,20 @@ def create_cycle(actor: User, *, year: int, name: str, starts_on: date, ends_on:
         raise CycleError("dates")
     if db.session.scalar(select(Cycle.id).where(Cycle.year == year)) is not None:
         raise CycleError("year_taken")
-    cycle = Cycle(year=year, name=name.strip() or str(year), starts_on=starts_on, ends_on=ends_on,
-                  created_by_id=actor.id if actor else None)
+    cycle = Cycle(
+        year=year,
+        name=name.strip() or str(year),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_id=actor.id if actor else None,
+    )
     db.session.add(cycle)
     db.session.flush()
-    record(actor, "cycle_created", details={"cycle": cycle.year, "starts_on": starts_on.isoformat(),
-                                            "ends_on": ends_on.isoformat()})
+    record(
+        actor,
+        "cycle_created",
+        details={"cycle": cycle.year, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+    )
     return cycle
 
 
@@ -102,8 +115,11 @@ def admit(actor: User, cycle: Cycle, municipality: Municipality) -> MunicipalCyc
     """Admit a municipality to a cycle (idempotent); its records start from a clean slate."""
     from app.services.admin import record
 
-    existing = db.session.scalar(select(MunicipalCycle).where(
-        MunicipalCycle.cycle_id == cycle.id, MunicipalCycle.municipality_id == municipality.id))
+    existing = db.session.scalar(
+        select(MunicipalCycle).where(
+            MunicipalCycle.cycle_id == cycle.id, MunicipalCycle.municipality_id == municipality.id
+        )
+    )
     if existing is not None:
         return existing
     mc = MunicipalCycle(cycle_id=cycle.id, municipality_id=municipality.id, admitted_by_id=actor.id if actor else None)
@@ -123,7 +139,9 @@ def designate(actor: User, mc: MunicipalCycle, which: str, user: User | None) ->
 
     if which not in DESIGNATIONS:
         raise CycleError("designation")
-    if user is not None and (user.municipality_id != mc.municipality_id or user.role != ROLE_OFFICIAL or not user.active):
+    if user is not None and (
+        user.municipality_id != mc.municipality_id or user.role != ROLE_OFFICIAL or not user.active
+    ):
         raise CycleError("focal_point")
     column = "focal_point_id" if which == FOCAL else "substitute_id"
     other = "substitute_id" if which == FOCAL else "focal_point_id"
@@ -135,9 +153,13 @@ def designate(actor: User, mc: MunicipalCycle, which: str, user: User | None) ->
         raise CycleError("both_designations")
     setattr(mc, column, new_id)
     db.session.flush()
-    record(actor, "focal_point_changed" if which == FOCAL else "substitute_changed", target=user,
-           municipality_id=mc.municipality_id,
-           details={"cycle": mc.cycle.year, "previous": previous, "new": new_id, "designation": which})
+    record(
+        actor,
+        "focal_point_changed" if which == FOCAL else "substitute_changed",
+        target=user,
+        municipality_id=mc.municipality_id,
+        details={"cycle": mc.cycle.year, "previous": previous, "new": new_id, "designation": which},
+    )
     return True
 
 
@@ -147,16 +169,22 @@ def clear_designations_of(actor: User, user: User) -> list[MunicipalCycle]:
 
     day = today()
     rows = db.session.scalars(
-        select(MunicipalCycle).join(Cycle, Cycle.id == MunicipalCycle.cycle_id)
-        .where(Cycle.ends_on >= day,
-               or_(MunicipalCycle.focal_point_id == user.id, MunicipalCycle.substitute_id == user.id))
+        select(MunicipalCycle)
+        .join(Cycle, Cycle.id == MunicipalCycle.cycle_id)
+        .where(
+            Cycle.ends_on >= day, or_(MunicipalCycle.focal_point_id == user.id, MunicipalCycle.substitute_id == user.id)
+        )
     ).all()
     for mc in rows:
         which = FOCAL if mc.focal_point_id == user.id else SUBSTITUTE
         setattr(mc, "focal_point_id" if which == FOCAL else "substitute_id", None)
-        record(actor, "focal_point_changed" if which == FOCAL else "substitute_changed", target=None,
-               municipality_id=mc.municipality_id,
-               details={"cycle": mc.cycle.year, "previous": user.id, "new": None, "designation": which})
+        record(
+            actor,
+            "focal_point_changed" if which == FOCAL else "substitute_changed",
+            target=None,
+            municipality_id=mc.municipality_id,
+            details={"cycle": mc.cycle.year, "previous": user.id, "new": None, "designation": which},
+        )
     user.__dict__.pop("_designation_cache", None)
     db.session.flush()
     return rows
@@ -164,24 +192,33 @@ def clear_designations_of(actor: User, user: User) -> list[MunicipalCycle]:
 
 def municipal_cycle(cycle_id: int, municipality_id: int) -> MunicipalCycle | None:
     """The municipality's record in a cycle, or None when it was not admitted."""
-    return db.session.scalar(select(MunicipalCycle).where(
-        MunicipalCycle.cycle_id == cycle_id, MunicipalCycle.municipality_id == municipality_id))
+    return db.session.scalar(
+        select(MunicipalCycle).where(
+            MunicipalCycle.cycle_id == cycle_id, MunicipalCycle.municipality_id == municipality_id
+        )
+    )
 
 
 def cycles_of(municipality_id: int) -> list[MunicipalCycle]:
     """Every cycle a municipality took part in, newest first (its history)."""
-    return list(db.session.scalars(
-        select(MunicipalCycle).join(Cycle, Cycle.id == MunicipalCycle.cycle_id)
-        .where(MunicipalCycle.municipality_id == municipality_id).order_by(Cycle.year.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(MunicipalCycle)
+            .join(Cycle, Cycle.id == MunicipalCycle.cycle_id)
+            .where(MunicipalCycle.municipality_id == municipality_id)
+            .order_by(Cycle.year.desc())
+        )
+    )
 
 
 def previous_cycle_of(mc: MunicipalCycle) -> MunicipalCycle | None:
     """The same municipality's record in the latest earlier cycle, if any (for comparisons)."""
     return db.session.scalar(
-        select(MunicipalCycle).join(Cycle, Cycle.id == MunicipalCycle.cycle_id)
+        select(MunicipalCycle)
+        .join(Cycle, Cycle.id == MunicipalCycle.cycle_id)
         .where(MunicipalCycle.municipality_id == mc.municipality_id, Cycle.year < mc.cycle.year)
-        .order_by(Cycle.year.desc()).limit(1)
+        .order_by(Cycle.year.desc())
+        .limit(1)
     )
 
 
@@ -241,14 +278,16 @@ def states_for(mc_ids: list[int]) -> dict[int, CycleState]:
         ):
             setattr(states[mc_id], name, state)
     for mc_id, n in db.session.execute(
-        select(Workshop.municipal_cycle_id, func.count(Workshop.id)).where(Workshop.municipal_cycle_id.in_(ids))
+        select(Workshop.municipal_cycle_id, func.count(Workshop.id))
+        .where(Workshop.municipal_cycle_id.in_(ids))
         .group_by(Workshop.municipal_cycle_id)
     ):
         states[mc_id].workshops = n
     for mc_id, n_priorities, n_actions in db.session.execute(
         select(Priority.municipal_cycle_id, func.count(func.distinct(Priority.id)), func.count(PlanAction.id))
         .outerjoin(PlanAction, PlanAction.priority_id == Priority.id)
-        .where(Priority.municipal_cycle_id.in_(ids)).group_by(Priority.municipal_cycle_id)
+        .where(Priority.municipal_cycle_id.in_(ids))
+        .group_by(Priority.municipal_cycle_id)
     ):
         states[mc_id].priorities = n_priorities
         states[mc_id].actions = n_actions
@@ -259,11 +298,14 @@ def admitted(cycle_id: int, scope_ids: set[int] | None) -> list[MunicipalCycle]:
     """The municipalities admitted to a cycle, within a scope, by name."""
     from app.services.scope import scope_clause
 
-    return list(db.session.scalars(
-        select(MunicipalCycle).join(Municipality, Municipality.id == MunicipalCycle.municipality_id)
-        .where(MunicipalCycle.cycle_id == cycle_id, scope_clause(MunicipalCycle.municipality_id, scope_ids))
-        .order_by(Municipality.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(MunicipalCycle)
+            .join(Municipality, Municipality.id == MunicipalCycle.municipality_id)
+            .where(MunicipalCycle.cycle_id == cycle_id, scope_clause(MunicipalCycle.municipality_id, scope_ids))
+            .order_by(Municipality.name)
+        )
+    )
 
 
 def designated_user_ids(user_ids: list[int], day: date | None = None) -> set[int]:
@@ -271,8 +313,9 @@ def designated_user_ids(user_ids: list[int], day: date | None = None) -> set[int
     if not user_ids:
         return set()
     rows = db.session.execute(
-        select(MunicipalCycle.focal_point_id, MunicipalCycle.substitute_id)
-        .where(MunicipalCycle.cycle_id == current_cycle_id_sql(day),
-               or_(MunicipalCycle.focal_point_id.in_(user_ids), MunicipalCycle.substitute_id.in_(user_ids)))
+        select(MunicipalCycle.focal_point_id, MunicipalCycle.substitute_id).where(
+            MunicipalCycle.cycle_id == current_cycle_id_sql(day),
+            or_(MunicipalCycle.focal_point_id.in_(user_ids), MunicipalCycle.substitute_id.in_(user_ids)),
+        )
     ).all()
     return {i for row in rows for i in row if i in set(user_ids)}

@@ -7,6 +7,7 @@ overall score is the same over every answered indicator (not an average of dimen
 diagnostic can be submitted only when every indicator is answered, so submitted scores cover them all. Scores describe one municipality's policy
 inputs; the platform never ranks municipalities by them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -133,12 +134,19 @@ def get_or_start(mc: MunicipalCycle) -> Diagnostic:
 def definition() -> tuple[DiagnosticTool | None, list[DiagnosticDimension], list[DiagnosticIndicator]]:
     """The active diagnostic definition (three queries)."""
     tool = db.session.scalar(select(DiagnosticTool).order_by(DiagnosticTool.id).limit(1))
-    dimensions = list(db.session.scalars(
-        select(DiagnosticDimension).where(DiagnosticDimension.active).order_by(DiagnosticDimension.position)))
-    indicators = list(db.session.scalars(
-        select(DiagnosticIndicator).join(DiagnosticDimension, DiagnosticDimension.id == DiagnosticIndicator.dimension_id)
-        .where(DiagnosticIndicator.active, DiagnosticDimension.active)
-        .order_by(DiagnosticDimension.position, DiagnosticIndicator.position)))
+    dimensions = list(
+        db.session.scalars(
+            select(DiagnosticDimension).where(DiagnosticDimension.active).order_by(DiagnosticDimension.position)
+        )
+    )
+    indicators = list(
+        db.session.scalars(
+            select(DiagnosticIndicator)
+            .join(DiagnosticDimension, DiagnosticDimension.id == DiagnosticIndicator.dimension_id)
+            .where(DiagnosticIndicator.active, DiagnosticDimension.active)
+            .order_by(DiagnosticDimension.position, DiagnosticIndicator.position)
+        )
+    )
     return tool, dimensions, indicators
 
 
@@ -149,14 +157,17 @@ def view(mc: MunicipalCycle | None, diagnostic: Diagnostic | None = None) -> Dia
         diagnostic = diagnostic_of(mc)
     answers = {}
     if diagnostic is not None:
-        answers = {a.indicator_id: a for a in db.session.scalars(
-            select(DiagnosticAnswer).where(DiagnosticAnswer.diagnostic_id == diagnostic.id))}
+        answers = {
+            a.indicator_id: a
+            for a in db.session.scalars(select(DiagnosticAnswer).where(DiagnosticAnswer.diagnostic_id == diagnostic.id))
+        }
     levels = {indicator_id: answer.level for indicator_id, answer in answers.items()}
     return DiagnosticView(tool, diagnostic, _results(dimensions, indicators, levels), answers)
 
 
-def _results(dimensions: list[DiagnosticDimension], indicators: list[DiagnosticIndicator],
-             levels: dict[int, int | None]) -> list[DimensionResult]:
+def _results(
+    dimensions: list[DiagnosticDimension], indicators: list[DiagnosticIndicator], levels: dict[int, int | None]
+) -> list[DimensionResult]:
     """Results per dimension from the level answered for each indicator id (the scoring rule's input)."""
     by_dimension = {d.id: DimensionResult(d, []) for d in dimensions}
     for indicator in indicators:
@@ -181,12 +192,14 @@ def views_for(diagnostics: list[Diagnostic]) -> dict[int | None, DiagnosticView]
     levels: dict[int, dict[int, int | None]] = {d.id: {} for d in diagnostics}
     if diagnostics:
         for diagnostic_id, indicator_id, level in db.session.execute(
-            select(DiagnosticAnswer.diagnostic_id, DiagnosticAnswer.indicator_id, DiagnosticAnswer.level)
-            .where(DiagnosticAnswer.diagnostic_id.in_(sorted(levels)))
+            select(DiagnosticAnswer.diagnostic_id, DiagnosticAnswer.indicator_id, DiagnosticAnswer.level).where(
+                DiagnosticAnswer.diagnostic_id.in_(sorted(levels))
+            )
         ):
             levels[diagnostic_id][indicator_id] = level
     views: dict[int | None, DiagnosticView] = {
-        d.id: DiagnosticView(tool, d, _results(dimensions, indicators, levels[d.id]), {}) for d in diagnostics}
+        d.id: DiagnosticView(tool, d, _results(dimensions, indicators, levels[d.id]), {}) for d in diagnostics
+    }
     views[None] = DiagnosticView(tool, None, _results(dimensions, indicators, {}), {})
     return views
 
@@ -226,9 +239,15 @@ def save_answers(actor: User, mc: MunicipalCycle, inputs: list[AnswerInput]) -> 
         if len(item.note) > NOTE_MAX:
             raise DiagnosticError("note")
         cleaned.append((item.indicator_id, item.level, item.note.strip(), clean_link(item.link)))
-    existing = {a.indicator_id: a for a in db.session.scalars(
-        select(DiagnosticAnswer).where(DiagnosticAnswer.diagnostic_id == diagnostic.id,
-                                       DiagnosticAnswer.indicator_id.in_([c[0] for c in cleaned] or [0])))}
+    existing = {
+        a.indicator_id: a
+        for a in db.session.scalars(
+            select(DiagnosticAnswer).where(
+                DiagnosticAnswer.diagnostic_id == diagnostic.id,
+                DiagnosticAnswer.indicator_id.in_([c[0] for c in cleaned] or [0]),
+            )
+        )
+    }
     now = utcnow()
     changed = False
     for indicator_id, level, note, link in cleaned:
@@ -260,15 +279,23 @@ def submit(actor: User, mc: MunicipalCycle) -> Diagnostic:
     return diagnostic
 
 
-def decide(actor: User, mc: MunicipalCycle, validate: bool, comment: str,
-           dimension_comments: dict[str, str] | None = None) -> Diagnostic:
+def decide(
+    actor: User, mc: MunicipalCycle, validate: bool, comment: str, dimension_comments: dict[str, str] | None = None
+) -> Diagnostic:
     """IOM validates the diagnostic, or returns it with a comment per dimension."""
     diagnostic = diagnostic_of(mc)
     if diagnostic is None:
         raise DiagnosticError("missing")
     comments = {k: v.strip() for k, v in (dimension_comments or {}).items() if v and v.strip()}
-    review.transition(actor, mc, SUBJECT_DIAGNOSTIC, diagnostic, VALIDATED if validate else RETURNED,
-                      comment=comment, details={} if validate else comments)
+    review.transition(
+        actor,
+        mc,
+        SUBJECT_DIAGNOSTIC,
+        diagnostic,
+        VALIDATED if validate else RETURNED,
+        comment=comment,
+        details={} if validate else comments,
+    )
     return diagnostic
 
 

@@ -56,6 +56,7 @@ Generic protected table (for new aggregates):
 Margins: SHOWN (published, may be suppressed), FIXED (published, never suppressed: the viewer knows
 it anyway), NONE (not published). `recoverable(table)` is the check the tests use.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -320,10 +321,17 @@ def _cheapest_cycle(edge: _Edge, edges: list[_Edge], hidden: set) -> list[_Edge]
     return None if best is None else [e for e in best[1] if e.key not in hidden]
 
 
-def protect_table(counts: Mapping[Hashable, Mapping[Hashable, int]], policy: Policy, *,
-                  columns: Iterable | None = None, row_totals: str = SHOWN, column_totals: str = SHOWN,
-                  grand_total: str = SHOWN, row_total_values: Mapping | None = None,
-                  hide_small: bool = True) -> ProtectedTable:
+def protect_table(
+    counts: Mapping[Hashable, Mapping[Hashable, int]],
+    policy: Policy,
+    *,
+    columns: Iterable | None = None,
+    row_totals: str = SHOWN,
+    column_totals: str = SHOWN,
+    grand_total: str = SHOWN,
+    row_total_values: Mapping | None = None,
+    hide_small: bool = True,
+) -> ProtectedTable:
     """Primary and secondary suppression of a table of counts and its totals.
 
     counts: row -> column -> count. Margins: SHOWN (published, may be hidden), FIXED (published and
@@ -373,15 +381,26 @@ def protect_table(counts: Mapping[Hashable, Mapping[Hashable, int]], policy: Pol
 def recoverable(table: ProtectedTable) -> set:
     """Keys of hidden figures that the published ones determine exactly (empty when the table is safe)."""
     edges = _edges(table)
-    return {e.key for e in edges if e.key in table.hidden and table.modes[e.key] != NONE
-            and not _movable(e, edges, table.hidden)}
+    return {
+        e.key
+        for e in edges
+        if e.key in table.hidden and table.modes[e.key] != NONE and not _movable(e, edges, table.hidden)
+    }
 
 
-def protect_column(counts: Mapping[Hashable, int], policy: Policy, *, total: str = SHOWN,
-                   hide_small: bool = True) -> ProtectedTable:
+def protect_column(
+    counts: Mapping[Hashable, int], policy: Policy, *, total: str = SHOWN, hide_small: bool = True
+) -> ProtectedTable:
     """One column of counts over rows that do not overlap, with its total (e.g. people per area)."""
-    return protect_table({r: {"n": v} for r, v in counts.items()}, policy, columns=["n"], row_totals=NONE,
-                         column_totals=total, grand_total=NONE, hide_small=hide_small)
+    return protect_table(
+        {r: {"n": v} for r, v in counts.items()},
+        policy,
+        columns=["n"],
+        row_totals=NONE,
+        column_totals=total,
+        grand_total=NONE,
+        hide_small=hide_small,
+    )
 
 
 def protect_values(counts: Mapping[Hashable, int], policy: Policy, *, hide_small: bool = True) -> dict:
@@ -408,8 +427,8 @@ def _row_solutions(total: int | None, cells: Mapping[str, Cell], share: Share, p
     fixed = {c: cells[c].value for c in CATEGORIES if not cells[c].suppressed}
     if total is None:
         return None
-    for w in ([fixed[WOMAN]] if WOMAN in fixed else range(total + 1)):
-        for m in ([fixed[MAN]] if MAN in fixed else range(total - w + 1)):
+    for w in [fixed[WOMAN]] if WOMAN in fixed else range(total + 1):
+        for m in [fixed[MAN]] if MAN in fixed else range(total - w + 1):
             o = total - w - m
             if o < 0 or (OTHER in fixed and fixed[OTHER] != o):
                 continue
@@ -509,9 +528,9 @@ def _pinned(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Pol
         total = table.row_total(row)
         fixed = {c: cells[c].value for c in CATEGORIES if not cells[c].suppressed}
         found = []
-        for t in ([total.value] if not total.suppressed else range(cap + 1)):
-            for w in ([fixed[WOMAN]] if WOMAN in fixed else range(t + 1)):
-                for m in ([fixed[MAN]] if MAN in fixed else range(t - w + 1)):
+        for t in [total.value] if not total.suppressed else range(cap + 1):
+            for w in [fixed[WOMAN]] if WOMAN in fixed else range(t + 1):
+                for m in [fixed[MAN]] if MAN in fixed else range(t - w + 1):
                     o = t - w - m
                     if o < 0 or (OTHER in fixed and fixed[OTHER] != o):
                         continue
@@ -533,7 +552,9 @@ def _pinned(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Pol
         listed[row] = found
     forward = [{tuple(0 for _ in target)}]
     for row in table.rows:
-        step = {tuple(a + b for a, b in zip(s, contribution(v), strict=False)) for s in forward[-1] for v in listed[row]}
+        step = {
+            tuple(a + b for a, b in zip(s, contribution(v), strict=False)) for s in forward[-1] for v in listed[row]
+        }
         step = {s for s in step if all(a <= b for a, b in zip(s, target, strict=False))}
         if len(step) > budget:
             return True
@@ -541,8 +562,11 @@ def _pinned(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Pol
     backward = [set() for _ in range(len(table.rows) + 1)]
     backward[-1] = {target}
     for i in range(len(table.rows) - 1, -1, -1):
-        backward[i] = {tuple(a - b for a, b in zip(s, contribution(v), strict=False))
-                       for s in backward[i + 1] for v in listed[table.rows[i]]}
+        backward[i] = {
+            tuple(a - b for a, b in zip(s, contribution(v), strict=False))
+            for s in backward[i + 1]
+            for v in listed[table.rows[i]]
+        }
         backward[i] = {s for s in backward[i] if all(x >= 0 for x in s)}
         if len(backward[i]) > budget:
             return True
@@ -563,8 +587,13 @@ def _pinned(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Pol
     return False
 
 
-def gender_rows(groups: Mapping[Hashable, Mapping[str, int]], policy: Policy, *, totals_known: bool = True,
-                column_totals: str = SHOWN) -> tuple[dict, ProtectedTable]:
+def gender_rows(
+    groups: Mapping[Hashable, Mapping[str, int]],
+    policy: Policy,
+    *,
+    totals_known: bool = True,
+    column_totals: str = SHOWN,
+) -> tuple[dict, ProtectedTable]:
     """Gender figures of several groups at once (recoded, protected as one table with its totals).
 
     Returns group -> GenderRow and the protected table (whose column totals are the programme's).
@@ -573,19 +602,27 @@ def gender_rows(groups: Mapping[Hashable, Mapping[str, int]], policy: Policy, *,
     if they would pin a hidden cell down, rounded shares are withdrawn first, then those flags.
     """
     recoded = {k: recode(v) for k, v in groups.items()}
-    table = protect_table(recoded, policy, columns=CATEGORIES, row_totals=FIXED if totals_known else SHOWN,
-                          column_totals=column_totals if len(recoded) > 1 else NONE,
-                          grand_total=column_totals if len(recoded) > 1 else NONE)
-    shares = {key: gender_share(counts, table.row_cells(key), table.row_total(key), policy)
-              for key, counts in recoded.items()}
+    table = protect_table(
+        recoded,
+        policy,
+        columns=CATEGORIES,
+        row_totals=FIXED if totals_known else SHOWN,
+        column_totals=column_totals if len(recoded) > 1 else NONE,
+        grand_total=column_totals if len(recoded) > 1 else NONE,
+    )
+    shares = {
+        key: gender_share(counts, table.row_cells(key), table.row_total(key), policy) for key, counts in recoded.items()
+    }
     partial = [k for k in recoded if table.cell(k, WOMAN).suppressed or table.cell(k, MAN).suppressed]
     if partial and any(shares[k].value is not None or shares[k].parity is not None for k in partial):
         if _pinned(table, shares, policy):
             shares.update({k: Share(None, withheld=True, parity=shares[k].parity) for k in partial})
             if _pinned(table, shares, policy):
                 shares.update({k: Share(None, withheld=True) for k in partial})
-    result = {key: GenderRow(table.row_cells(key), table.row_total(key), shares[key], counts)
-              for key, counts in recoded.items()}
+    result = {
+        key: GenderRow(table.row_cells(key), table.row_total(key), shares[key], counts)
+        for key, counts in recoded.items()
+    }
     return result, table
 
 
@@ -615,7 +652,9 @@ def month_end(day: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-def registration_periods(counts: Mapping[tuple[int, int], Mapping[Hashable, int]], policy: Policy) -> list[tuple[date, date]]:
+def registration_periods(
+    counts: Mapping[tuple[int, int], Mapping[Hashable, int]], policy: Policy
+) -> list[tuple[date, date]]:
     """Whole-month periods a date filter may start and end on.
 
     counts: (year, month) -> group -> people registered. Consecutive months are merged until every
@@ -649,7 +688,9 @@ def registration_periods(counts: Mapping[tuple[int, int], Mapping[Hashable, int]
     return list(zip(starts, ends, strict=False))
 
 
-def snap_dates(start: date | None, end: date | None, periods: list[tuple[date, date]]) -> tuple[date | None, date | None]:
+def snap_dates(
+    start: date | None, end: date | None, periods: list[tuple[date, date]]
+) -> tuple[date | None, date | None]:
     """Widen a date range to whole allowed periods (None stays open)."""
     if not periods:
         return (month_start(start) if start else None, month_end(end) if end else None)

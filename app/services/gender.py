@@ -6,6 +6,7 @@ declared, women's share among women and men, primary and secondary suppression, 
 New tables of several groups should call `disclosure.gender_rows` or `disclosure.protect_table`,
 which protect the groups together (rows, columns and totals).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -54,8 +55,14 @@ class Balance:
 def _from_row(row: d.GenderRow) -> Balance:
     counts = row.counts
     return Balance(
-        total=row.total, cells=row.cells, declared=counts[WOMAN] + counts[MAN], women_share=row.share.value,
-        parity=row.share.parity, share_suppressed=row.share.withheld, share_rounded=row.share.rounded, raw=counts,
+        total=row.total,
+        cells=row.cells,
+        declared=counts[WOMAN] + counts[MAN],
+        women_share=row.share.value,
+        parity=row.share.parity,
+        share_suppressed=row.share.withheld,
+        share_rounded=row.share.rounded,
+        raw=counts,
     )
 
 

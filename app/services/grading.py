@@ -6,6 +6,7 @@ when the selected set equals the set of correct choices (no partial credit, so g
 pays). The score is the percentage of points over the questions drawn, rounded to one decimal; the
 attempt passes when the score reaches the pass mark (the rule lives in app.services.completion).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

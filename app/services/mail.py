@@ -1,5 +1,6 @@
 """Email: one function sends a plain-text message through SMTP (settings from configuration) or, in
 development, prints it to the log ("console" backend)."""
+
 from __future__ import annotations
 
 import logging
@@ -32,13 +33,22 @@ def send(message: EmailMessage) -> bool:
     config = current_app.config
     backend = config.get("MAIL_BACKEND", "smtp")
     if backend == "console":
-        log.warning("email (console backend, not sent)\nFrom: %s\nTo: %s\nSubject: %s\n\n%s", message["From"],
-                    message["To"], message["Subject"], message.get_content())
+        log.warning(
+            "email (console backend, not sent)\nFrom: %s\nTo: %s\nSubject: %s\n\n%s",
+            message["From"],
+            message["To"],
+            message["Subject"],
+            message.get_content(),
+        )
         return True
     try:
         if config.get("MAIL_USE_SSL"):
-            server = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"],
-                                      context=ssl.create_default_context())
+            server = smtplib.SMTP_SSL(
+                config["MAIL_SERVER"],
+                config["MAIL_PORT"],
+                timeout=config["MAIL_TIMEOUT"],
+                context=ssl.create_default_context(),
+            )
         else:
             server = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
         with server:

@@ -4,6 +4,7 @@ Every function issues a fixed number of queries whatever the number of officials
 are built as SQL subqueries (one row per official and module, then one row per official) and grouped
 by municipality, module, area or gender in the database. Only the grouped rows reach Python.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,17 @@ def _day_start(day: date) -> datetime:
 def officials(scope_ids: set[int] | None, filters: Filters):
     """Subquery: active officials (focal points included) within scope and filters."""
     query = (
-        select(User.id, User.name, User.email, User.municipality_id, User.area_id, User.gender,
-               User.created_at, User.last_seen_at, designated_sql(User.id).label("is_focal_point"))
+        select(
+            User.id,
+            User.name,
+            User.email,
+            User.municipality_id,
+            User.area_id,
+            User.gender,
+            User.created_at,
+            User.last_seen_at,
+            designated_sql(User.id).label("is_focal_point"),
+        )
         .join(Municipality, Municipality.id == User.municipality_id)
         .where(User.role == ROLE_OFFICIAL, User.active, scope_clause(User.municipality_id, scope_ids))
     )
@@ -79,11 +89,16 @@ def _module_totals():
     """Subquery: the modules that count for the training (active, with active lessons; see
     app.services.completion), their number of active lessons and whether they have a quiz."""
     return (
-        select(Lesson.module_id.label("module_id"), func.count(Lesson.id).label("total"),
-               func.count(func.distinct(Quiz.id)).label("quizzes"))
+        select(
+            Lesson.module_id.label("module_id"),
+            func.count(Lesson.id).label("total"),
+            func.count(func.distinct(Quiz.id)).label("quizzes"),
+        )
         .join(Module, Module.id == Lesson.module_id)
         .outerjoin(Quiz, Quiz.module_id == Module.id)
-        .where(Lesson.active, Module.active).group_by(Lesson.module_id).subquery("t")
+        .where(Lesson.active, Module.active)
+        .group_by(Lesson.module_id)
+        .subquery("t")
     )
 
 
@@ -97,17 +112,28 @@ def per_official_module(people):
     """Subquery: one row per official and active module with their progress on it."""
     totals = _module_totals()
     done = (
-        select(LessonProgress.user_id.label("user_id"), Lesson.module_id.label("module_id"),
-               func.count(LessonProgress.completed_at).label("done"), func.count(LessonProgress.id).label("opened"))
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id).where(Lesson.active)
-        .group_by(LessonProgress.user_id, Lesson.module_id).subquery("d")
+        select(
+            LessonProgress.user_id.label("user_id"),
+            Lesson.module_id.label("module_id"),
+            func.count(LessonProgress.completed_at).label("done"),
+            func.count(LessonProgress.id).label("opened"),
+        )
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(Lesson.active)
+        .group_by(LessonProgress.user_id, Lesson.module_id)
+        .subquery("d")
     )
     best = (
-        select(QuizAttempt.user_id.label("user_id"), Quiz.module_id.label("module_id"),
-               func.max(QuizAttempt.score).label("best"), func.count(QuizAttempt.id).label("attempts"),
-               completion.quiz_passed_sql(QuizAttempt.score, QuizAttempt.pass_mark).label("passed"))
+        select(
+            QuizAttempt.user_id.label("user_id"),
+            Quiz.module_id.label("module_id"),
+            func.max(QuizAttempt.score).label("best"),
+            func.count(QuizAttempt.id).label("attempts"),
+            completion.quiz_passed_sql(QuizAttempt.score, QuizAttempt.pass_mark).label("passed"),
+        )
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .group_by(QuizAttempt.user_id, Quiz.module_id).subquery("b")
+        .group_by(QuizAttempt.user_id, Quiz.module_id)
+        .subquery("b")
     )
     lessons_done = func.coalesce(done.c.done, 0) >= totals.c.total
     has_quiz = totals.c.quizzes > 0
@@ -115,9 +141,14 @@ def per_official_module(people):
     complete = completion.module_complete_sql(totals.c.total, func.coalesce(done.c.done, 0), has_quiz, passed)
     return (
         select(
-            people.c.id.label("user_id"), people.c.municipality_id, people.c.area_id, people.c.gender,
+            people.c.id.label("user_id"),
+            people.c.municipality_id,
+            people.c.area_id,
+            people.c.gender,
             totals.c.module_id,
-            case((or_(func.coalesce(done.c.opened, 0) > 0, func.coalesce(best.c.attempts, 0) > 0), 1), else_=0).label("started"),
+            case((or_(func.coalesce(done.c.opened, 0) > 0, func.coalesce(best.c.attempts, 0) > 0), 1), else_=0).label(
+                "started"
+            ),
             case((lessons_done, 1), else_=0).label("lessons_done"),
             case((passed, 1), else_=0).label("passed"),
             case((complete, 1), else_=0).label("completed"),
@@ -137,7 +168,10 @@ def per_official(people):
     um = per_official_module(people)
     return (
         select(
-            um.c.user_id, um.c.municipality_id, um.c.area_id, um.c.gender,
+            um.c.user_id,
+            um.c.municipality_id,
+            um.c.area_id,
+            um.c.gender,
             func.sum(um.c.started).label("started"),
             func.sum(um.c.lessons_done).label("lessons_done"),
             func.sum(um.c.passed).label("passed"),
@@ -192,18 +226,20 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
     stats = per_official(people)
     n_modules = module_count()
     since = now - timedelta(days=ACTIVE_DAYS)
-    joined = (
-        select(stats, people.c.last_seen_at)
-        .join(people, people.c.id == stats.c.user_id).subquery("s")
-    )
+    joined = select(stats, people.c.last_seen_at).join(people, people.c.id == stats.c.user_id).subquery("s")
     query = (
         select(
-            Municipality.id, Municipality.name, Municipality.province,
+            Municipality.id,
+            Municipality.name,
+            Municipality.province,
             func.count(joined.c.user_id).label("registered"),
             func.sum(case((joined.c.last_seen_at >= since, 1), else_=0)).label("active"),
             func.sum(joined.c.completed).label("modules_completed"),
-            func.sum(case((completion.training_complete_sql(joined.c.completed, n_modules), 1), else_=0)).label("all_modules"),
-            func.sum(joined.c.best_sum).label("best_sum"), func.sum(joined.c.best_n).label("best_n"),
+            func.sum(case((completion.training_complete_sql(joined.c.completed, n_modules), 1), else_=0)).label(
+                "all_modules"
+            ),
+            func.sum(joined.c.best_sum).label("best_sum"),
+            func.sum(joined.c.best_n).label("best_n"),
             func.sum(case((joined.c.best_n > 0, 1), else_=0)).label("scored_people"),
             *_gender_counts(joined.c.gender),
         )
@@ -219,11 +255,18 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
         query = query.having(func.count(joined.c.user_id) > 0)
     return [
         MunicipalityRow(
-            id=row.id, name=row.name, province=row.province, registered=row.registered,
-            active=int(row.active or 0), modules_completed=int(row.modules_completed or 0),
+            id=row.id,
+            name=row.name,
+            province=row.province,
+            registered=row.registered,
+            active=int(row.active or 0),
+            modules_completed=int(row.modules_completed or 0),
             all_modules=int(row.all_modules or 0) if n_modules else 0,
-            avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), genders=_genders(row),
-            best_sum=float(row.best_sum or 0), scored_people=int(row.scored_people or 0),
+            avg_score=_avg(row.best_sum or 0, row.best_n or 0),
+            scored=int(row.best_n or 0),
+            genders=_genders(row),
+            best_sum=float(row.best_sum or 0),
+            scored_people=int(row.scored_people or 0),
         )
         for row in db.session.execute(query)
     ]
@@ -253,10 +296,18 @@ class GroupRow:
 
 def _group_row(row, label, avg_attempts: float | None) -> GroupRow:
     return GroupRow(
-        id=row.id, label=label, people=int(row.people or 0), started=int(row.started or 0),
-        lessons_done=int(row.lessons_done or 0), passed=int(row.passed or 0), completed=int(row.completed or 0),
-        avg_score=_avg(row.best_sum or 0, row.best_n or 0), scored=int(row.best_n or 0), avg_attempts=avg_attempts,
-        genders=_genders(row), scored_people=int(row.scored_people or 0),
+        id=row.id,
+        label=label,
+        people=int(row.people or 0),
+        started=int(row.started or 0),
+        lessons_done=int(row.lessons_done or 0),
+        passed=int(row.passed or 0),
+        completed=int(row.completed or 0),
+        avg_score=_avg(row.best_sum or 0, row.best_n or 0),
+        scored=int(row.best_n or 0),
+        avg_attempts=avg_attempts,
+        genders=_genders(row),
+        scored_people=int(row.scored_people or 0),
         attempted=int(getattr(row, "attempted", 0) or 0),
     )
 
@@ -266,20 +317,29 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
     um = per_official_module(officials(scope_ids, filters))
     query = (
         select(
-            Module.id, Module.title, Module.position,
+            Module.id,
+            Module.title,
+            Module.position,
             func.count(um.c.user_id).label("people"),
-            func.sum(um.c.started).label("started"), func.sum(um.c.lessons_done).label("lessons_done"),
-            func.sum(um.c.passed).label("passed"), func.sum(um.c.completed).label("completed"),
-            func.sum(um.c.best).label("best_sum"), func.count(um.c.best).label("best_n"),
+            func.sum(um.c.started).label("started"),
+            func.sum(um.c.lessons_done).label("lessons_done"),
+            func.sum(um.c.passed).label("passed"),
+            func.sum(um.c.completed).label("completed"),
+            func.sum(um.c.best).label("best_sum"),
+            func.count(um.c.best).label("best_n"),
             func.sum(um.c.attempts).label("attempts"),
             func.sum(case((um.c.attempts > 0, 1), else_=0)).label("attempted"),
             func.count(um.c.best).label("scored_people"),
             *_gender_counts(case((um.c.started == 1, um.c.gender), else_=None)),
         )
-        .select_from(Module).join(um, um.c.module_id == Module.id)
-        .group_by(Module.id).order_by(Module.position)
+        .select_from(Module)
+        .join(um, um.c.module_id == Module.id)
+        .group_by(Module.id)
+        .order_by(Module.position)
     )
-    return [_group_row(row, row.title, _avg(row.attempts or 0, row.attempted or 0)) for row in db.session.execute(query)]
+    return [
+        _group_row(row, row.title, _avg(row.attempts or 0, row.attempted or 0)) for row in db.session.execute(query)
+    ]
 
 
 def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
@@ -290,18 +350,25 @@ def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
     n_modules = module_count()
     query = (
         select(
-            Area.id, Area.name, Area.position,
+            Area.id,
+            Area.name,
+            Area.position,
             func.count(stats.c.user_id).label("people"),
             func.sum(case((stats.c.started > 0, 1), else_=0)).label("started"),
             func.sum(case((and_(stats.c.lessons_done >= n_modules, n_modules > 0), 1), else_=0)).label("lessons_done"),
             func.sum(case((and_(stats.c.passed >= n_modules, n_modules > 0), 1), else_=0)).label("passed"),
-            func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)).label("completed"),
-            func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"),
+            func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)).label(
+                "completed"
+            ),
+            func.sum(stats.c.best_sum).label("best_sum"),
+            func.sum(stats.c.best_n).label("best_n"),
             func.sum(case((stats.c.best_n > 0, 1), else_=0)).label("scored_people"),
             *_gender_counts(stats.c.gender),
         )
-        .select_from(Area).join(stats, stats.c.area_id == Area.id)
-        .group_by(Area.id).order_by(Area.position)
+        .select_from(Area)
+        .join(stats, stats.c.area_id == Area.id)
+        .group_by(Area.id)
+        .order_by(Area.position)
     )
     return [_group_row(row, row.name, None) for row in db.session.execute(query)]
 
@@ -317,21 +384,28 @@ class Funnel:
     all_modules: int
 
     def steps(self) -> list[tuple[str, int]]:
-        return [("registered", self.registered), ("started", self.started), ("lessons", self.lessons),
-                ("passed", self.passed), ("all_modules", self.all_modules)]
+        return [
+            ("registered", self.registered),
+            ("started", self.started),
+            ("lessons", self.lessons),
+            ("passed", self.passed),
+            ("all_modules", self.all_modules),
+        ]
 
 
 def funnel(scope_ids: set[int] | None, filters: Filters) -> Funnel:
     """The completion funnel for officials in scope (two queries)."""
     stats = per_official(officials(scope_ids, filters))
     n_modules = module_count()
-    row = db.session.execute(select(
-        func.count(stats.c.user_id),
-        func.sum(case((stats.c.started > 0, 1), else_=0)),
-        func.sum(case((stats.c.lessons_done > 0, 1), else_=0)),
-        func.sum(case((stats.c.passed > 0, 1), else_=0)),
-        func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)),
-    )).one()
+    row = db.session.execute(
+        select(
+            func.count(stats.c.user_id),
+            func.sum(case((stats.c.started > 0, 1), else_=0)),
+            func.sum(case((stats.c.lessons_done > 0, 1), else_=0)),
+            func.sum(case((stats.c.passed > 0, 1), else_=0)),
+            func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)),
+        )
+    ).one()
     return Funnel(*(int(v or 0) for v in row))
 
 
@@ -356,9 +430,19 @@ def official_list(scope_ids: set[int] | None, filters: Filters, search: str = ""
     people = officials(scope_ids, filters)
     stats = per_official(people)
     query = (
-        select(people.c.id, people.c.name, people.c.email, people.c.area_id, people.c.is_focal_point,
-               people.c.created_at, people.c.last_seen_at, stats.c.started, stats.c.completed,
-               stats.c.best_sum, stats.c.best_n)
+        select(
+            people.c.id,
+            people.c.name,
+            people.c.email,
+            people.c.area_id,
+            people.c.is_focal_point,
+            people.c.created_at,
+            people.c.last_seen_at,
+            stats.c.started,
+            stats.c.completed,
+            stats.c.best_sum,
+            stats.c.best_n,
+        )
         .join(stats, stats.c.user_id == people.c.id)
         .order_by(people.c.name, people.c.id)
     )
@@ -368,8 +452,18 @@ def official_list(scope_ids: set[int] | None, filters: Filters, search: str = ""
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     items = [
-        OfficialRow(r.id, r.name, r.email, r.area_id, bool(r.is_focal_point), r.created_at, r.last_seen_at,
-                    int(r.started or 0), int(r.completed or 0), _avg(r.best_sum or 0, r.best_n or 0))
+        OfficialRow(
+            r.id,
+            r.name,
+            r.email,
+            r.area_id,
+            bool(r.is_focal_point),
+            r.created_at,
+            r.last_seen_at,
+            int(r.started or 0),
+            int(r.completed or 0),
+            _avg(r.best_sum or 0, r.best_n or 0),
+        )
         for r in rows
     ]
     return items, total
@@ -382,9 +476,11 @@ def score_distribution(scope_ids: set[int] | None, filters: Filters, module_id: 
     """Officials by best score on a module's quiz, in ten-point buckets (one query)."""
     um = per_official_module(officials(scope_ids, filters))
     bucket = case(*[(um.c.best >= b, b) for b in reversed(SCORE_BUCKETS[1:])], else_=0)
-    rows = dict(db.session.execute(
-        select(bucket, func.count()).where(um.c.module_id == module_id, um.c.best.is_not(None)).group_by(bucket)
-    ).all())
+    rows = dict(
+        db.session.execute(
+            select(bucket, func.count()).where(um.c.module_id == module_id, um.c.best.is_not(None)).group_by(bucket)
+        ).all()
+    )
     return [(b, int(rows.get(b, 0))) for b in SCORE_BUCKETS]
 
 
@@ -392,8 +488,10 @@ def attempts_distribution(scope_ids: set[int] | None, filters: Filters, module_i
     """Officials by number of attempts used on a module's quiz (one query)."""
     um = per_official_module(officials(scope_ids, filters))
     rows = db.session.execute(
-        select(um.c.attempts, func.count()).where(um.c.module_id == module_id, um.c.attempts > 0)
-        .group_by(um.c.attempts).order_by(um.c.attempts)
+        select(um.c.attempts, func.count())
+        .where(um.c.module_id == module_id, um.c.attempts > 0)
+        .group_by(um.c.attempts)
+        .order_by(um.c.attempts)
     ).all()
     return [(int(a), int(n)) for a, n in rows]
 
@@ -414,14 +512,17 @@ class QuestionRow:
         return 100.0 * self.wrong / self.answered if self.answered else 0.0
 
 
-def most_missed(scope_ids: set[int] | None, filters: Filters, module_id: int, limit: int = 10,
-                min_answers: int = 5) -> list[QuestionRow]:
+def most_missed(
+    scope_ids: set[int] | None, filters: Filters, module_id: int, limit: int = 10, min_answers: int = 5
+) -> list[QuestionRow]:
     """Questions of a module most often answered wrong in graded attempts within scope (one query)."""
     people = officials(scope_ids, filters)
     wrong = func.sum(case((AttemptQuestion.is_correct.is_(False), 1), else_=0))
     answered = func.count(AttemptQuestion.id)
     rows = db.session.execute(
-        select(Question.id, Question.key, Question.text, Question.active, answered.label("answered"), wrong.label("wrong"))
+        select(
+            Question.id, Question.key, Question.text, Question.active, answered.label("answered"), wrong.label("wrong")
+        )
         .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
         .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
@@ -464,12 +565,18 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
     if level == "module":
         um = per_official_module(people)
         query = (
-            select(Module.id.label("key"), Module.title.label("label"), Module.position.label("pos"), um.c.gender,
-                   func.sum(um.c.started).label("enrolled"), func.sum(um.c.completed).label("completed"),
-                   func.sum(um.c.passed).label("passed"),
-                   func.sum(case((um.c.started == 1, um.c.best), else_=None)).label("best_sum"),
-                   func.count(case((um.c.started == 1, um.c.best), else_=None)).label("best_n"),
-                   func.count(case((um.c.started == 1, um.c.best), else_=None)).label("scored_people"))
+            select(
+                Module.id.label("key"),
+                Module.title.label("label"),
+                Module.position.label("pos"),
+                um.c.gender,
+                func.sum(um.c.started).label("enrolled"),
+                func.sum(um.c.completed).label("completed"),
+                func.sum(um.c.passed).label("passed"),
+                func.sum(case((um.c.started == 1, um.c.best), else_=None)).label("best_sum"),
+                func.count(case((um.c.started == 1, um.c.best), else_=None)).label("best_n"),
+                func.count(case((um.c.started == 1, um.c.best), else_=None)).label("scored_people"),
+            )
             .join(um, um.c.module_id == Module.id)
             .group_by(Module.id, um.c.gender)
             .order_by(Module.position)
@@ -488,13 +595,16 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
         else:
             group = (literal("all").label("key"), literal("").label("label"), literal(0).label("pos"))
             base = select().select_from(stats)
-        query = (
-            base.add_columns(*group, stats.c.gender, func.count(stats.c.user_id).label("enrolled"),
-                             func.sum(completed).label("completed"), func.sum(passed).label("passed"),
-                             func.sum(stats.c.best_sum).label("best_sum"), func.sum(stats.c.best_n).label("best_n"),
-                             func.sum(case((stats.c.best_n > 0, 1), else_=0)).label("scored_people"))
-            .group_by(*([group[0].element] if level != "programme" else []), stats.c.gender)
-        )
+        query = base.add_columns(
+            *group,
+            stats.c.gender,
+            func.count(stats.c.user_id).label("enrolled"),
+            func.sum(completed).label("completed"),
+            func.sum(passed).label("passed"),
+            func.sum(stats.c.best_sum).label("best_sum"),
+            func.sum(stats.c.best_n).label("best_n"),
+            func.sum(case((stats.c.best_n > 0, 1), else_=0)).label("scored_people"),
+        ).group_by(*([group[0].element] if level != "programme" else []), stats.c.gender)
         if level != "programme":
             query = query.order_by(group[2])
     groups: dict = {}
@@ -514,10 +624,14 @@ def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) ->
 
 def provinces(scope_ids: set[int] | None) -> list[str]:
     """Provinces of the municipalities in scope, for the filter list."""
-    return list(db.session.scalars(
-        select(Municipality.province).where(scope_clause(Municipality.id, scope_ids))
-        .group_by(Municipality.province).order_by(Municipality.province)
-    ))
+    return list(
+        db.session.scalars(
+            select(Municipality.province)
+            .where(scope_clause(Municipality.id, scope_ids))
+            .group_by(Municipality.province)
+            .order_by(Municipality.province)
+        )
+    )
 
 
 # --------------------------------------------------------------------------- certificates
@@ -541,7 +655,9 @@ def _current_training_certificates(people):
     from app.models.certification import KIND_TRAINING
 
     return (
-        select().select_from(Certificate).join(people, people.c.id == Certificate.holder_id)
+        select()
+        .select_from(Certificate)
+        .join(people, people.c.id == Certificate.holder_id)
         .where(Certificate.kind == KIND_TRAINING, Certificate.superseded_by_id.is_(None))
     ), Certificate
 
@@ -553,10 +669,14 @@ def certificates_by_municipality(scope_ids: set[int] | None, filters: Filters) -
     valid = Certificate.revoked_at.is_(None)
     query = (
         base.join(Municipality, Municipality.id == people.c.municipality_id)
-        .add_columns(Municipality.id, Municipality.name, Municipality.province,
-                     func.sum(case((valid, 1), else_=0)).label("valid"),
-                     func.sum(case((valid, 0), else_=1)).label("revoked"),
-                     *_gender_counts(case((valid, people.c.gender), else_=None)))
+        .add_columns(
+            Municipality.id,
+            Municipality.name,
+            Municipality.province,
+            func.sum(case((valid, 1), else_=0)).label("valid"),
+            func.sum(case((valid, 0), else_=1)).label("revoked"),
+            *_gender_counts(case((valid, people.c.gender), else_=None)),
+        )
         .group_by(Municipality.id, Municipality.name, Municipality.province)
         .order_by(Municipality.name)
     )
@@ -578,15 +698,22 @@ class HolderRow:
     revoked_at: datetime | None
 
 
-def certificate_holders(scope_ids: set[int] | None, filters: Filters, page: int = 1,
-                        per_page: int = 25) -> tuple[list[HolderRow], int]:
+def certificate_holders(
+    scope_ids: set[int] | None, filters: Filters, page: int = 1, per_page: int = 25
+) -> tuple[list[HolderRow], int]:
     """A page of training certificate holders in scope, by name (two queries)."""
     people = officials(scope_ids, filters)
     base, Certificate = _current_training_certificates(people)
     query = (
         base.join(Municipality, Municipality.id == people.c.municipality_id)
-        .add_columns(people.c.id, people.c.name, Municipality.name.label("municipality"), Certificate.code,
-                     Certificate.issued_at, Certificate.revoked_at)
+        .add_columns(
+            people.c.id,
+            people.c.name,
+            Municipality.name.label("municipality"),
+            Certificate.code,
+            Certificate.issued_at,
+            Certificate.revoked_at,
+        )
         .order_by(people.c.name, Certificate.id)
     )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

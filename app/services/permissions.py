@@ -21,6 +21,7 @@ comes from `app.services.scope`; designations (who is focal point in the current
 | programme table of stages reached | no | no | in scope | all |
 | award, override and revoke stages; read and export the stage log | no | no | no | yes |
 """
+
 from __future__ import annotations
 
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM, ROLE_OFFICIAL
@@ -70,8 +71,12 @@ def can_see_person(user, person) -> bool:
     officers or other coordinators, even when they follow every municipality)."""
     if is_iom(user):
         return True
-    return (is_staff(user) and person is not None and person.role == ROLE_OFFICIAL
-            and in_scope(visible_municipality_ids(user), person.municipality_id))
+    return (
+        is_staff(user)
+        and person is not None
+        and person.role == ROLE_OFFICIAL
+        and in_scope(visible_municipality_ids(user), person.municipality_id)
+    )
 
 
 def can_manage_user(actor, target) -> bool:
@@ -86,8 +91,11 @@ def can_grant_extra_attempt(user, learner) -> bool:
         return False
     if is_iom(user):
         return True
-    return (user.role == ROLE_COORDINATOR and learner.role == ROLE_OFFICIAL
-            and in_scope(visible_municipality_ids(user), learner.municipality_id))
+    return (
+        user.role == ROLE_COORDINATOR
+        and learner.role == ROLE_OFFICIAL
+        and in_scope(visible_municipality_ids(user), learner.municipality_id)
+    )
 
 
 def can_read_workbook(user, entry) -> bool:
@@ -126,8 +134,11 @@ def can_edit_cycle_records(user, mc, day=None) -> bool:
     """Fill in the application, diagnostic, workshops, priorities and plan: the cycle's focal point or
     substitute, for their own municipality, while the cycle is open."""
     return (
-        mc is not None and _signed_in(user) and user.role == ROLE_OFFICIAL
-        and user.municipality_id == mc.municipality_id and mc.is_designated(user.id)
+        mc is not None
+        and _signed_in(user)
+        and user.role == ROLE_OFFICIAL
+        and user.municipality_id == mc.municipality_id
+        and mc.is_designated(user.id)
         and mc.cycle.is_open_on(day or cycles.today())
     )
 
@@ -150,8 +161,12 @@ def can_download_letter(user, mc) -> bool:
 def sees_exact_municipal_figures(user, mc) -> bool:
     """The municipality's own staff see its workshop figures exactly; everyone else sees them protected
     by the disclosure rules (small counts hidden)."""
-    return (_signed_in(user) and user.role == ROLE_OFFICIAL and mc is not None
-            and user.municipality_id == mc.municipality_id)
+    return (
+        _signed_in(user)
+        and user.role == ROLE_OFFICIAL
+        and mc is not None
+        and user.municipality_id == mc.municipality_id
+    )
 
 
 # --------------------------------------------------------------------------- certificates

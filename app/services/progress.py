@@ -1,4 +1,5 @@
 """A learner's progress across the modules, computed in a constant number of queries."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -85,19 +86,25 @@ def learner_progress(user_id: int) -> list[ModuleProgress]:
     modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
     lesson_rows = db.session.execute(
         select(Lesson.module_id, func.count(Lesson.id), func.sum(Lesson.minutes), func.sum(Lesson.activity_minutes))
-        .where(Lesson.active).group_by(Lesson.module_id)
+        .where(Lesson.active)
+        .group_by(Lesson.module_id)
     ).all()
     lesson_counts = {row[0]: row[1:] for row in lesson_rows}
-    extras = dict(db.session.execute(
-        select(ExtraAttempt.quiz_id, func.count(ExtraAttempt.id)).where(ExtraAttempt.user_id == user_id)
-        .group_by(ExtraAttempt.quiz_id)
-    ).all())
-    done_counts = dict(db.session.execute(
-        select(Lesson.module_id, func.count(LessonProgress.id))
-        .join(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
-        .where(Lesson.active, LessonProgress.completed_at.is_not(None))
-        .group_by(Lesson.module_id)
-    ).all())
+    extras = dict(
+        db.session.execute(
+            select(ExtraAttempt.quiz_id, func.count(ExtraAttempt.id))
+            .where(ExtraAttempt.user_id == user_id)
+            .group_by(ExtraAttempt.quiz_id)
+        ).all()
+    )
+    done_counts = dict(
+        db.session.execute(
+            select(Lesson.module_id, func.count(LessonProgress.id))
+            .join(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
+            .where(Lesson.active, LessonProgress.completed_at.is_not(None))
+            .group_by(Lesson.module_id)
+        ).all()
+    )
     quiz_rows = db.session.execute(
         select(
             Quiz,
@@ -109,26 +116,37 @@ def learner_progress(user_id: int) -> list[ModuleProgress]:
         .outerjoin(QuizAttempt, and_(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.user_id == user_id))
         .group_by(Quiz.id)
     ).all()
-    quizzes = {quiz.module_id: (quiz, used, best, open_count or 0, bool(passed))
-               for quiz, used, best, open_count, passed in quiz_rows}
+    quizzes = {
+        quiz.module_id: (quiz, used, best, open_count or 0, bool(passed))
+        for quiz, used, best, open_count, passed in quiz_rows
+    }
     progress = []
     for module in modules:
         quiz, used, best, open_count, passed = quizzes.get(module.id, (None, 0, None, 0, False))
         total, minutes, activity_minutes = lesson_counts.get(module.id, (0, 0, 0))
-        progress.append(ModuleProgress(
-            module=module, quiz=quiz, lessons_total=total,
-            lessons_done=done_counts.get(module.id, 0), attempts_used=used, best_score=best,
-            has_open_attempt=open_count > 0, quiz_passed=passed,
-            extra_attempts=extras.get(quiz.id, 0) if quiz else 0,
-            lesson_minutes=minutes or 0, activity_minutes=activity_minutes or 0,
-        ))
+        progress.append(
+            ModuleProgress(
+                module=module,
+                quiz=quiz,
+                lessons_total=total,
+                lessons_done=done_counts.get(module.id, 0),
+                attempts_used=used,
+                best_score=best,
+                has_open_attempt=open_count > 0,
+                quiz_passed=passed,
+                extra_attempts=extras.get(quiz.id, 0) if quiz else 0,
+                lesson_minutes=minutes or 0,
+                activity_minutes=activity_minutes or 0,
+            )
+        )
     return progress
 
 
 def lesson_states(user_id: int, module_id: int) -> dict[int, LessonProgress]:
     """The learner's progress rows for a module's lessons, by lesson id."""
     rows = db.session.scalars(
-        select(LessonProgress).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        select(LessonProgress)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(Lesson.module_id == module_id, LessonProgress.user_id == user_id)
     )
     return {row.lesson_id: row for row in rows}
@@ -147,11 +165,13 @@ def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
     """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
     views of the same lesson store one row and neither fails."""
     db.session.execute(
-        _insert(LessonProgress).values(user_id=user_id, lesson_id=lesson_id, started_at=utcnow())
+        _insert(LessonProgress)
+        .values(user_id=user_id, lesson_id=lesson_id, started_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
     )
     return db.session.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
         .execution_options(populate_existing=True)
     )
 
@@ -161,11 +181,16 @@ def complete_lesson(user_id: int, lesson_id: int, now) -> LessonProgress:
     record_lesson_view(user_id, lesson_id)
     db.session.execute(
         update(LessonProgress)
-        .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id,
-               LessonProgress.completed_at.is_(None))
-        .values(completed_at=now).execution_options(synchronize_session=False)
+        .where(
+            LessonProgress.user_id == user_id,
+            LessonProgress.lesson_id == lesson_id,
+            LessonProgress.completed_at.is_(None),
+        )
+        .values(completed_at=now)
+        .execution_options(synchronize_session=False)
     )
     return db.session.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
         .execution_options(populate_existing=True)
     )

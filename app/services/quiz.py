@@ -1,4 +1,5 @@
 """Quiz attempts: drawing questions, saving answers as the learner goes, submitting once, time limits."""
+
 from __future__ import annotations
 
 import random
@@ -64,10 +65,13 @@ def _grace() -> timedelta:
 
 def attempts_for(user_id: int, quiz_id: int) -> list[QuizAttempt]:
     """All attempts of a learner at a quiz, oldest first."""
-    return list(db.session.scalars(
-        select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
-        .order_by(QuizAttempt.number)
-    ))
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
+            .order_by(QuizAttempt.number)
+        )
+    )
 
 
 def is_past_deadline(attempt: QuizAttempt, now: datetime) -> bool:
@@ -75,8 +79,9 @@ def is_past_deadline(attempt: QuizAttempt, now: datetime) -> bool:
     return attempt.deadline_at is not None and now > attempt.deadline_at + _grace()
 
 
-def start_or_resume(user_id: int, quiz: Quiz, now: datetime | None = None,
-                    rng: random.Random | None = None, _retried: bool = False) -> QuizAttempt:
+def start_or_resume(
+    user_id: int, quiz: Quiz, now: datetime | None = None, rng: random.Random | None = None, _retried: bool = False
+) -> QuizAttempt:
     """Return the learner's open attempt, or draw a new one; refuse past the attempt limit.
 
     Two simultaneous starts: the unique (user, quiz, number) lets one insert win; the other rolls back
@@ -90,22 +95,29 @@ def start_or_resume(user_id: int, quiz: Quiz, now: datetime | None = None,
     if quiz.max_attempts and len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id):
         raise QuizError("limit")
     rng = rng or random.SystemRandom()
-    question_ids = list(db.session.scalars(
-        select(Question.id).where(Question.quiz_id == quiz.id, Question.active).order_by(Question.position)
-    ))
+    question_ids = list(
+        db.session.scalars(
+            select(Question.id).where(Question.quiz_id == quiz.id, Question.active).order_by(Question.position)
+        )
+    )
     if not question_ids:
         raise QuizError("empty")
     drawn = rng.sample(question_ids, k=min(quiz.questions_per_attempt, len(question_ids)))
     choice_rows = db.session.execute(
-        select(Choice.question_id, Choice.id).where(Choice.question_id.in_(drawn), Choice.active)
+        select(Choice.question_id, Choice.id)
+        .where(Choice.question_id.in_(drawn), Choice.active)
         .order_by(Choice.position)
     ).all()
     choices_by_question: dict[int, list[int]] = {}
     for question_id, choice_id in choice_rows:
         choices_by_question.setdefault(question_id, []).append(choice_id)
     attempt = QuizAttempt(
-        user_id=user_id, quiz_id=quiz.id, number=len(attempts) + 1, status=ATTEMPT_OPEN,
-        started_at=now, pass_mark=quiz.pass_mark,
+        user_id=user_id,
+        quiz_id=quiz.id,
+        number=len(attempts) + 1,
+        status=ATTEMPT_OPEN,
+        started_at=now,
+        pass_mark=quiz.pass_mark,
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
     )
     try:
@@ -119,9 +131,15 @@ def start_or_resume(user_id: int, quiz: Quiz, now: datetime | None = None,
     for position, question_id in enumerate(drawn, start=1):
         order = choices_by_question.get(question_id, [])
         rng.shuffle(order)
-        db.session.add(AttemptQuestion(
-            attempt_id=attempt.id, question_id=question_id, position=position, choice_order=order, selected=[],
-        ))
+        db.session.add(
+            AttemptQuestion(
+                attempt_id=attempt.id,
+                question_id=question_id,
+                position=position,
+                choice_order=order,
+                selected=[],
+            )
+        )
     db.session.flush()
     return attempt
 
@@ -131,12 +149,16 @@ def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
 
     Rows are read afresh (populate_existing), so what another request committed is seen."""
     rows = db.session.execute(
-        select(AttemptQuestion, Question).join(Question, AttemptQuestion.question_id == Question.id)
-        .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)
+        select(AttemptQuestion, Question)
+        .join(Question, AttemptQuestion.question_id == Question.id)
+        .where(AttemptQuestion.attempt_id == attempt.id)
+        .order_by(AttemptQuestion.position)
         .execution_options(populate_existing=True)
     ).all()
     choice_ids = {cid for item, _ in rows for cid in item.choice_order}
-    choices = {c.id: c for c in db.session.scalars(select(Choice).where(Choice.id.in_(choice_ids)))} if choice_ids else {}
+    choices = (
+        {c.id: c for c in db.session.scalars(select(Choice).where(Choice.id.in_(choice_ids)))} if choice_ids else {}
+    )
     return [
         DrawnQuestion(item, question, [choices[cid] for cid in item.choice_order if cid in choices])
         for item, question in rows
@@ -197,8 +219,9 @@ def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
     db.session.flush()
 
 
-def save_answers(attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None,
-                 revision: int | None = None) -> int:
+def save_answers(
+    attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None, revision: int | None = None
+) -> int:
     """Store an open attempt's whole answer set at once; returns the stored revision.
 
     One conditional UPDATE decides, and locks the attempt's row until the request commits: the attempt
@@ -213,7 +236,8 @@ def save_answers(attempt: QuizAttempt, answers: dict[int, list[int]], now: datet
     if revision is not None:
         conditions.append(QuizAttempt.revision < revision)
     result = db.session.execute(
-        update(QuizAttempt).where(*conditions)
+        update(QuizAttempt)
+        .where(*conditions)
         .values(revision=revision if revision is not None else QuizAttempt.revision + 1, saved_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -278,9 +302,12 @@ def expire_if_due(attempt: QuizAttempt, now: datetime | None = None) -> bool:
 
 def attempt_count(user_id: int, quiz_id: int) -> int:
     """How many attempts a learner has used at a quiz."""
-    return db.session.scalar(
-        select(func.count(QuizAttempt.id)).where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(QuizAttempt.id)).where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
+        )
+        or 0
+    )
 
 
 # --------------------------------------------------------------------------- review policy
@@ -309,17 +336,24 @@ def answers_revealed(quiz: Quiz, attempts: list[QuizAttempt], extra: int = 0) ->
 
 def extra_attempt_count(user_id: int, quiz_id: int) -> int:
     """How many extra attempts a learner has been granted at a quiz."""
-    return db.session.scalar(
-        select(func.count(ExtraAttempt.id)).where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz_id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(ExtraAttempt.id)).where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz_id)
+        )
+        or 0
+    )
 
 
 def extra_attempts_for(user_id: int, quiz_id: int) -> list[tuple[ExtraAttempt, User | None]]:
     """The extra attempts granted to a learner at a quiz, oldest first, with who granted each."""
-    return list(db.session.execute(
-        select(ExtraAttempt, User).outerjoin(User, User.id == ExtraAttempt.granted_by_id)
-        .where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz_id).order_by(ExtraAttempt.granted_at)
-    ).tuples())
+    return list(
+        db.session.execute(
+            select(ExtraAttempt, User)
+            .outerjoin(User, User.id == ExtraAttempt.granted_by_id)
+            .where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == quiz_id)
+            .order_by(ExtraAttempt.granted_at)
+        ).tuples()
+    )
 
 
 def needs_extra_attempt(user_id: int, quiz: Quiz) -> bool:
@@ -330,7 +364,9 @@ def needs_extra_attempt(user_id: int, quiz: Quiz) -> bool:
     return len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id)
 
 
-def grant_extra_attempt(actor: User, learner: User, quiz: Quiz, reason: str, now: datetime | None = None) -> ExtraAttempt:
+def grant_extra_attempt(
+    actor: User, learner: User, quiz: Quiz, reason: str, now: datetime | None = None
+) -> ExtraAttempt:
     """Give a learner who used every attempt without passing one more, with a reason, in the audit log.
 
     The caller checks `permissions.can_grant_extra_attempt(actor, learner)`.
@@ -342,8 +378,14 @@ def grant_extra_attempt(actor: User, learner: User, quiz: Quiz, reason: str, now
         raise QuizError("reason")
     if not needs_extra_attempt(learner.id, quiz):
         raise QuizError("not_needed")
-    grant = ExtraAttempt(user_id=learner.id, quiz_id=quiz.id, granted_by_id=actor.id, reason=reason,
-                         after_attempts=attempt_count(learner.id, quiz.id), granted_at=now or utcnow())
+    grant = ExtraAttempt(
+        user_id=learner.id,
+        quiz_id=quiz.id,
+        granted_by_id=actor.id,
+        reason=reason,
+        after_attempts=attempt_count(learner.id, quiz.id),
+        granted_at=now or utcnow(),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(grant)
@@ -358,17 +400,30 @@ def grant_extra_attempt(actor: User, learner: User, quiz: Quiz, reason: str, now
 def who_can_help(learner: User) -> list[User]:
     """Who a learner out of attempts can ask for one more: the coordinators whose scope includes their
     municipality (or all municipalities); IOM officers when there is none. Two queries at most."""
-    coordinators = list(db.session.scalars(
-        select(User).where(
-            User.role == ROLE_COORDINATOR, User.active, User.id != learner.id,
-            or_(User.all_municipalities, User.id.in_(
-                select(coordinator_municipality.c.user_id)
-                .where(coordinator_municipality.c.municipality_id == learner.municipality_id)
-            )),
-        ).order_by(User.all_municipalities, User.name).limit(5)
-    ))
+    coordinators = list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role == ROLE_COORDINATOR,
+                User.active,
+                User.id != learner.id,
+                or_(
+                    User.all_municipalities,
+                    User.id.in_(
+                        select(coordinator_municipality.c.user_id).where(
+                            coordinator_municipality.c.municipality_id == learner.municipality_id
+                        )
+                    ),
+                ),
+            )
+            .order_by(User.all_municipalities, User.name)
+            .limit(5)
+        )
+    )
     if coordinators:
         return coordinators
-    return list(db.session.scalars(
-        select(User).where(User.role == ROLE_IOM, User.active, User.id != learner.id).order_by(User.name).limit(5)
-    ))
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == ROLE_IOM, User.active, User.id != learner.id).order_by(User.name).limit(5)
+        )
+    )

@@ -5,6 +5,7 @@ accepts / validates / approves it, or returns it with comments; a returned recor
 submitted again. Every transition appends a `ReviewEvent` (who, when, from, to, comment) and an audit
 event, in the same transaction as the change. The allowed moves are the table below and nothing else.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -49,8 +50,16 @@ def allowed(subject: str, from_state: str, to_state: str) -> bool:
     return (from_state, "final" if to_state == final else to_state) in _MOVES
 
 
-def transition(actor: User | None, mc: MunicipalCycle, subject: str, record, to_state: str, *,
-               comment: str = "", details: dict | None = None) -> ReviewEvent:
+def transition(
+    actor: User | None,
+    mc: MunicipalCycle,
+    subject: str,
+    record,
+    to_state: str,
+    *,
+    comment: str = "",
+    details: dict | None = None,
+) -> ReviewEvent:
     """Move a record (anything with a `state`) to a new state, recording who, when and why.
 
     The update is conditional on the state read, so two reviewers acting at once cannot both move it.
@@ -65,26 +74,43 @@ def transition(actor: User | None, mc: MunicipalCycle, subject: str, record, to_
     model = type(record)
     now = utcnow()
     values = {"state": to_state}
-    for name, when in (("submitted_at", SUBMITTED), ("validated_at", VALIDATED), ("approved_at", APPROVED),
-                       ("reviewed_at", ACCEPTED), ("reviewed_at", RETURNED)):
+    for name, when in (
+        ("submitted_at", SUBMITTED),
+        ("validated_at", VALIDATED),
+        ("approved_at", APPROVED),
+        ("reviewed_at", ACCEPTED),
+        ("reviewed_at", RETURNED),
+    ):
         if to_state == when and hasattr(model, name):
             values[name] = now
     for name in ("validated_by_id", "approved_by_id"):
         if to_state == FINAL_STATE[subject] and hasattr(model, name):
             values[name] = actor.id if actor else None
     changed = db.session.execute(
-        model.__table__.update().where(model.__table__.c.id == record.id, model.__table__.c.state == from_state)
+        model.__table__.update()
+        .where(model.__table__.c.id == record.id, model.__table__.c.state == from_state)
         .values(**values)
     ).rowcount
     if changed != 1:
         raise ReviewError("stale")
     db.session.expire(record)
-    event = ReviewEvent(municipal_cycle_id=mc.id, subject=subject, from_state=from_state, to_state=to_state,
-                        actor_id=actor.id if actor else None, created_at=now, comment=comment.strip(),
-                        details=details or {})
+    event = ReviewEvent(
+        municipal_cycle_id=mc.id,
+        subject=subject,
+        from_state=from_state,
+        to_state=to_state,
+        actor_id=actor.id if actor else None,
+        created_at=now,
+        comment=comment.strip(),
+        details=details or {},
+    )
     db.session.add(event)
-    audit(actor, f"{subject}_{to_state}", municipality_id=mc.municipality_id,
-          details={"cycle": mc.cycle.year, "from": from_state, "to": to_state, "comment": comment.strip()})
+    audit(
+        actor,
+        f"{subject}_{to_state}",
+        municipality_id=mc.municipality_id,
+        details={"cycle": mc.cycle.year, "from": from_state, "to": to_state, "comment": comment.strip()},
+    )
     db.session.flush()
     return event
 
@@ -93,17 +119,23 @@ def history(mc_id: int, subject: str) -> list[ReviewEvent]:
     """Every transition of one record of a municipality's cycle, oldest first, with the actors loaded."""
     from sqlalchemy.orm import selectinload
 
-    return list(db.session.scalars(
-        select(ReviewEvent).options(selectinload(ReviewEvent.actor))
-        .where(ReviewEvent.municipal_cycle_id == mc_id, ReviewEvent.subject == subject)
-        .order_by(ReviewEvent.created_at, ReviewEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(ReviewEvent)
+            .options(selectinload(ReviewEvent.actor))
+            .where(ReviewEvent.municipal_cycle_id == mc_id, ReviewEvent.subject == subject)
+            .order_by(ReviewEvent.created_at, ReviewEvent.id)
+        )
+    )
 
 
 def latest_comments(mc_id: int, subject: str) -> ReviewEvent | None:
     """The last 'returned' event of a record, whose comments the municipality must address."""
     return db.session.scalar(
-        select(ReviewEvent).where(ReviewEvent.municipal_cycle_id == mc_id, ReviewEvent.subject == subject,
-                                  ReviewEvent.to_state == RETURNED)
-        .order_by(ReviewEvent.created_at.desc(), ReviewEvent.id.desc()).limit(1)
+        select(ReviewEvent)
+        .where(
+            ReviewEvent.municipal_cycle_id == mc_id, ReviewEvent.subject == subject, ReviewEvent.to_state == RETURNED
+        )
+        .order_by(ReviewEvent.created_at.desc(), ReviewEvent.id.desc())
+        .limit(1)
     )

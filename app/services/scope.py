@@ -2,6 +2,7 @@
 
 Actions (who may do what) live in `app.services.permissions`, which builds on this.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import and_, false, or_, select, true
@@ -28,8 +29,10 @@ def visible_audit_clause(user):
 
     ids = visible_municipality_ids(user)
     place = AuditEvent.municipality_id.is_not(None) if ids is None else scope_clause(AuditEvent.municipality_id, ids)
-    about_officials = or_(AuditEvent.target_user_id.is_(None),
-                          AuditEvent.target_user_id.in_(select(User.id).where(User.role == ROLE_OFFICIAL)))
+    about_officials = or_(
+        AuditEvent.target_user_id.is_(None),
+        AuditEvent.target_user_id.in_(select(User.id).where(User.role == ROLE_OFFICIAL)),
+    )
     return and_(place, about_officials)
 
 

@@ -15,6 +15,7 @@ Rules:
 - Awarding the final stage issues the municipality's certificate for the cycle (`issue_cycle_certificate`);
   revoking it revokes that certificate (`revoke_cycle_certificate`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,11 +52,27 @@ def _stage(key: str) -> Stage:
     return stage
 
 
-def _log(actor: User, mc: MunicipalCycle, stage: Stage, action: str, reason: str, snapshot: dict,
-         unmet: list[str] | None = None, cascade_of: StageLogEntry | None = None) -> StageLogEntry:
-    entry = StageLogEntry(municipal_cycle_id=mc.id, stage_id=stage.id, action=action, actor_id=actor.id,
-                          reason=reason, snapshot=snapshot, unmet=unmet or [],
-                          cascade_of_id=cascade_of.id if cascade_of else None, created_at=utcnow())
+def _log(
+    actor: User,
+    mc: MunicipalCycle,
+    stage: Stage,
+    action: str,
+    reason: str,
+    snapshot: dict,
+    unmet: list[str] | None = None,
+    cascade_of: StageLogEntry | None = None,
+) -> StageLogEntry:
+    entry = StageLogEntry(
+        municipal_cycle_id=mc.id,
+        stage_id=stage.id,
+        action=action,
+        actor_id=actor.id,
+        reason=reason,
+        snapshot=snapshot,
+        unmet=unmet or [],
+        cascade_of_id=cascade_of.id if cascade_of else None,
+        created_at=utcnow(),
+    )
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -70,8 +87,9 @@ def _clean_reason(text: str | None, code: str) -> str:
     return text
 
 
-def award(actor: User, mc: MunicipalCycle, stage_key: str, *, justification: str = "",
-          acknowledged: list[str] | None = None) -> StageLogEntry:
+def award(
+    actor: User, mc: MunicipalCycle, stage_key: str, *, justification: str = "", acknowledged: list[str] | None = None
+) -> StageLogEntry:
     """Award a stage to a municipality's cycle (by override when requirements are unmet); returns the log entry."""
     from app.services.admin import record
 
@@ -96,8 +114,16 @@ def award(actor: User, mc: MunicipalCycle, stage_key: str, *, justification: str
     elif len(justification) > REASON_MAX:
         raise AwardError("too_long")
     now = utcnow()
-    values = {"state": AWARDED, "override": bool(unmet), "justification": justification, "awarded_at": now,
-              "awarded_by_id": actor.id, "revoked_at": None, "revoked_by_id": None, "revocation_reason": ""}
+    values = {
+        "state": AWARDED,
+        "override": bool(unmet),
+        "justification": justification,
+        "awarded_at": now,
+        "awarded_by_id": actor.id,
+        "revoked_at": None,
+        "revoked_by_id": None,
+        "revocation_reason": "",
+    }
     if status.award is None:
         try:
             with db.session.begin_nested():
@@ -117,8 +143,12 @@ def award(actor: User, mc: MunicipalCycle, stage_key: str, *, justification: str
     action = LOG_OVERRIDE if unmet else LOG_AWARD
     # The snapshot is taken as the officer saw it: requirements at the moment of the decision.
     entry = _log(actor, mc, stage, action, justification, certification.snapshot(), unmet)
-    record(actor, f"stage_{action}", municipality_id=mc.municipality_id,
-           details={"cycle": mc.cycle.year, "stage": stage.key, "unmet": unmet, "log": entry.id})
+    record(
+        actor,
+        f"stage_{action}",
+        municipality_id=mc.municipality_id,
+        details={"cycle": mc.cycle.year, "stage": stage.key, "unmet": unmet, "log": entry.id},
+    )
     if stage.final:
         issue_cycle_certificate(mc, actor)
     return entry
@@ -138,7 +168,7 @@ def revoke(actor: User, mc: MunicipalCycle, stage_key: str, reason: str) -> list
         raise AwardError("not_awarded")
     snapshot = certification.snapshot()
     index = certification.stages.index(status)
-    targets = [status] + [s for s in certification.stages[index + 1:] if s.state == AWARDED]
+    targets = [status] + [s for s in certification.stages[index + 1 :] if s.state == AWARDED]
     now = utcnow()
     entries: list[StageLogEntry] = []
     for target in targets:
@@ -150,12 +180,17 @@ def revoke(actor: User, mc: MunicipalCycle, stage_key: str, reason: str) -> list
         if changed != 1:
             raise AwardError("stale")
         db.session.expire(target.award)
-        entries.append(_log(actor, mc, target.stage, LOG_REVOKE, reason, snapshot,
-                            cascade_of=entries[0] if entries else None))
+        entries.append(
+            _log(actor, mc, target.stage, LOG_REVOKE, reason, snapshot, cascade_of=entries[0] if entries else None)
+        )
         if target.stage.final:
             revoke_cycle_certificate(mc, actor, reason)
-    record(actor, "stage_revoke", municipality_id=mc.municipality_id,
-           details={"cycle": mc.cycle.year, "stages": [t.stage.key for t in targets], "log": entries[0].id})
+    record(
+        actor,
+        "stage_revoke",
+        municipality_id=mc.municipality_id,
+        details={"cycle": mc.cycle.year, "stages": [t.stage.key for t in targets], "log": entries[0].id},
+    )
     return entries
 
 
@@ -174,11 +209,16 @@ def cycle_certificate_claims(mc: MunicipalCycle, language: str | None = None) ->
     awards = db.session.execute(
         select(Stage.title, StageAward.awarded_at)
         .join(StageAward, StageAward.stage_id == Stage.id)
-        .where(StageAward.municipal_cycle_id == mc.id, StageAward.state == AWARDED).order_by(Stage.position)
+        .where(StageAward.municipal_cycle_id == mc.id, StageAward.state == AWARDED)
+        .order_by(Stage.position)
     ).all()
-    return municipal_claims(municipality=mc.municipality, cycle_name=mc.cycle.name, cycle_year=mc.cycle.year,
-                            stages=[(title, when.date().isoformat()) for title, when in awards],
-                            language=language or cycle_language(mc))
+    return municipal_claims(
+        municipality=mc.municipality,
+        cycle_name=mc.cycle.name,
+        cycle_year=mc.cycle.year,
+        stages=[(title, when.date().isoformat()) for title, when in awards],
+        language=language or cycle_language(mc),
+    )
 
 
 def issue_cycle_certificate(mc: MunicipalCycle, actor: User):
@@ -192,10 +232,19 @@ def issue_cycle_certificate(mc: MunicipalCycle, actor: User):
     from app.services.certificates import issue_certificate
 
     language = cycle_language(mc)
-    certificate = issue_certificate(kind=KIND_MUNICIPAL, claims=cycle_certificate_claims(mc, language),
-                                    language=language, municipality_id=mc.municipality_id, issued_by=actor)
-    record(actor, "certificate_issued", municipality_id=mc.municipality_id,
-           details={"code": certificate.code, "kind": KIND_MUNICIPAL, "cycle": mc.cycle.year})
+    certificate = issue_certificate(
+        kind=KIND_MUNICIPAL,
+        claims=cycle_certificate_claims(mc, language),
+        language=language,
+        municipality_id=mc.municipality_id,
+        issued_by=actor,
+    )
+    record(
+        actor,
+        "certificate_issued",
+        municipality_id=mc.municipality_id,
+        details={"code": certificate.code, "kind": KIND_MUNICIPAL, "cycle": mc.cycle.year},
+    )
     return certificate
 
 
@@ -232,9 +281,11 @@ class LogFilter:
 
 
 def _log_query(filters: LogFilter):
-    query = (select(StageLogEntry)
-             .join(MunicipalCycle, MunicipalCycle.id == StageLogEntry.municipal_cycle_id)
-             .options(selectinload(StageLogEntry.actor), selectinload(StageLogEntry.stage)))
+    query = (
+        select(StageLogEntry)
+        .join(MunicipalCycle, MunicipalCycle.id == StageLogEntry.municipal_cycle_id)
+        .options(selectinload(StageLogEntry.actor), selectinload(StageLogEntry.stage))
+    )
     if filters.cycle_id:
         query = query.where(MunicipalCycle.cycle_id == filters.cycle_id)
     if filters.municipality_id:
@@ -251,7 +302,9 @@ def municipal_cycles_by_id(ids: list[int]) -> dict[int, MunicipalCycle]:
     """Municipal cycles (with cycle and municipality) by id, one query."""
     if not ids:
         return {}
-    return {mc.id: mc for mc in db.session.scalars(select(MunicipalCycle).where(MunicipalCycle.id.in_(sorted(set(ids)))))}
+    return {
+        mc.id: mc for mc in db.session.scalars(select(MunicipalCycle).where(MunicipalCycle.id.in_(sorted(set(ids)))))
+    }
 
 
 def log_rows(filters: LogFilter) -> list[tuple[StageLogEntry, MunicipalCycle]]:
@@ -261,18 +314,29 @@ def log_rows(filters: LogFilter) -> list[tuple[StageLogEntry, MunicipalCycle]]:
     return [(e, mcs[e.municipal_cycle_id]) for e in entries]
 
 
-def log_csv(rows: list[tuple[StageLogEntry, MunicipalCycle]], header: list[str], action_label, stage_title,
-            requirement_text) -> str:
+def log_csv(
+    rows: list[tuple[StageLogEntry, MunicipalCycle]], header: list[str], action_label, stage_title, requirement_text
+) -> str:
     """The log as CSV text: one row per entry, the snapshot written out requirement by requirement."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     for entry, mc in rows:
-        writer.writerow([
-            entry.id, entry.created_at.isoformat(timespec="seconds"), mc.cycle.year, mc.municipality.name,
-            stage_title(entry.stage), action_label(entry.action), entry.actor.name if entry.actor else "",
-            entry.reason, "; ".join(entry.unmet or []), entry.cascade_of_id or "", requirement_text(entry.snapshot),
-        ])
+        writer.writerow(
+            [
+                entry.id,
+                entry.created_at.isoformat(timespec="seconds"),
+                mc.cycle.year,
+                mc.municipality.name,
+                stage_title(entry.stage),
+                action_label(entry.action),
+                entry.actor.name if entry.actor else "",
+                entry.reason,
+                "; ".join(entry.unmet or []),
+                entry.cascade_of_id or "",
+                requirement_text(entry.snapshot),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -296,11 +360,14 @@ def programme(cycle: Cycle, scope_ids: set[int] | None) -> list[ProgrammeRow]:
     """Every municipality in scope admitted to a cycle, with its stages (a constant number of queries)."""
     from app.services.scope import scope_clause
 
-    mcs = list(db.session.scalars(
-        select(MunicipalCycle).join(Municipality, Municipality.id == MunicipalCycle.municipality_id)
-        .where(MunicipalCycle.cycle_id == cycle.id, scope_clause(MunicipalCycle.municipality_id, scope_ids))
-        .order_by(Municipality.name)
-    ))
+    mcs = list(
+        db.session.scalars(
+            select(MunicipalCycle)
+            .join(Municipality, Municipality.id == MunicipalCycle.municipality_id)
+            .where(MunicipalCycle.cycle_id == cycle.id, scope_clause(MunicipalCycle.municipality_id, scope_ids))
+            .order_by(Municipality.name)
+        )
+    )
     evaluated = engine.evaluate_many(mcs)
     return [ProgrammeRow(mc, evaluated[mc.id]) for mc in mcs]
 

@@ -16,6 +16,7 @@ Women's shares follow `app.services.gender` as is: the share among those who dec
 band's ends included, and parity is judged only when at least `MIN_GROUP_SIZE` people declared a
 gender (fewer could single someone out); the exact share is shown only when no gender cell is hidden.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -83,9 +84,13 @@ def training_holders(municipality_ids: list[int]) -> dict[int, list[Holder]]:
     rows = db.session.execute(
         select(User.id, User.municipality_id, User.area_id, User.gender, Certificate.claims)
         .join(Certificate, Certificate.holder_id == User.id)
-        .where(Certificate.kind == KIND_TRAINING, Certificate.revoked_at.is_(None),
-               Certificate.superseded_by_id.is_(None), User.active,
-               User.municipality_id.in_(sorted(set(municipality_ids))))
+        .where(
+            Certificate.kind == KIND_TRAINING,
+            Certificate.revoked_at.is_(None),
+            Certificate.superseded_by_id.is_(None),
+            User.active,
+            User.municipality_id.in_(sorted(set(municipality_ids))),
+        )
         .order_by(User.id)
     ).all()
     for user_id, municipality_id, area_id, gender, claims in rows:
@@ -173,7 +178,8 @@ def gather(mcs: list[MunicipalCycle]) -> tuple[Context, dict[int, CycleData]]:
     for mc in mcs:
         data[mc.id].holders = holders.get(mc.municipality_id, [])
     for mc_id, n in db.session.execute(
-        select(Workshop.municipal_cycle_id, func.count(Workshop.id)).where(Workshop.municipal_cycle_id.in_(ids))
+        select(Workshop.municipal_cycle_id, func.count(Workshop.id))
+        .where(Workshop.municipal_cycle_id.in_(ids))
         .group_by(Workshop.municipal_cycle_id)
     ):
         data[mc_id].workshops = n
@@ -181,7 +187,8 @@ def gather(mcs: list[MunicipalCycle]) -> tuple[Context, dict[int, CycleData]]:
     for mc_id, user_id, area_id, gender in db.session.execute(
         select(Workshop.municipal_cycle_id, WorkshopAttendee.user_id, WorkshopAttendee.area_id, WorkshopAttendee.gender)
         .join(Workshop, Workshop.id == WorkshopAttendee.workshop_id)
-        .where(Workshop.municipal_cycle_id.in_(ids)).order_by(Workshop.held_on.desc(), WorkshopAttendee.id)
+        .where(Workshop.municipal_cycle_id.in_(ids))
+        .order_by(Workshop.held_on.desc(), WorkshopAttendee.id)
     ):
         if user_id is not None:
             if (mc_id, user_id) in seen:
@@ -190,15 +197,22 @@ def gather(mcs: list[MunicipalCycle]) -> tuple[Context, dict[int, CycleData]]:
         data[mc_id].attendees.append(Attendee(area_id, gender))
     actions: dict[int, list[PlanAction]] = {}
     for action in db.session.scalars(
-        select(PlanAction).join(Priority, Priority.id == PlanAction.priority_id).where(Priority.municipal_cycle_id.in_(ids))
+        select(PlanAction)
+        .join(Priority, Priority.id == PlanAction.priority_id)
+        .where(Priority.municipal_cycle_id.in_(ids))
     ):
         actions.setdefault(action.priority_id, []).append(action)
     for priority in db.session.scalars(
         select(Priority).where(Priority.municipal_cycle_id.in_(ids)).order_by(Priority.position, Priority.id)
     ):
-        data[priority.municipal_cycle_id].priorities.append(PriorityFacts(
-            priority.id, priority.title, priority.dimension_id,
-            any(action_complete(a) for a in actions.get(priority.id, []))))
+        data[priority.municipal_cycle_id].priorities.append(
+            PriorityFacts(
+                priority.id,
+                priority.title,
+                priority.dimension_id,
+                any(action_complete(a) for a in actions.get(priority.id, [])),
+            )
+        )
     for award in db.session.scalars(select(StageAward).where(StageAward.municipal_cycle_id.in_(ids))):
         data[award.municipal_cycle_id].awards[award.stage_id] = award
     return context, data
@@ -300,8 +314,12 @@ def _review_missing(state: str | None, what: str) -> str:
 
 def _state_text(state: str | None) -> str:
     return {
-        None: _("Sin empezar"), DRAFT: _("Borrador"), SUBMITTED: _("Enviado, en revisión"),
-        RETURNED: _("Devuelto con comentarios"), ACCEPTED: _("Aceptada"), VALIDATED: _("Validado"),
+        None: _("Sin empezar"),
+        DRAFT: _("Borrador"),
+        SUBMITTED: _("Enviado, en revisión"),
+        RETURNED: _("Devuelto con comentarios"),
+        ACCEPTED: _("Aceptada"),
+        VALIDATED: _("Validado"),
         APPROVED: _("Aprobado"),
     }.get(state, state or "")
 
@@ -310,42 +328,77 @@ def application_accepted(data: CycleData, params: dict, ev: Evaluation) -> Resul
     """The application (adhesion) accepted by IOM."""
     state = data.application.state if data.application else None
     met = state == ACCEPTED
-    return Result("application_accepted", _("Solicitud de adhesión aceptada por la OIM"), state, ACCEPTED, met,
-                  _state_text(state), _state_text(ACCEPTED), "" if met else _review_missing(state, "application"))
+    return Result(
+        "application_accepted",
+        _("Solicitud de adhesión aceptada por la OIM"),
+        state,
+        ACCEPTED,
+        met,
+        _state_text(state),
+        _state_text(ACCEPTED),
+        "" if met else _review_missing(state, "application"),
+    )
 
 
 def letter_of_intent(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """The mayor's letter of intent on file."""
     met = bool(data.application and data.application.letter_stored_name)
-    return Result("letter_of_intent", _("Carta de intención de la intendencia cargada"), met, True, met,
-                  _yes_no(met), _yes_no(True),
-                  "" if met else _("Falta subir la carta de intención firmada por la intendencia."))
+    return Result(
+        "letter_of_intent",
+        _("Carta de intención de la intendencia cargada"),
+        met,
+        True,
+        met,
+        _yes_no(met),
+        _yes_no(True),
+        "" if met else _("Falta subir la carta de intención firmada por la intendencia."),
+    )
 
 
 def focal_point_designated(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """A focal point designated for the municipality in this cycle."""
     met = data.mc.focal_point_id is not None
-    return Result("focal_point_designated", _("Punto focal designado para el ciclo"), met, True, met,
-                  _yes_no(met), _yes_no(True),
-                  "" if met else _("Falta designar al punto focal del municipio para este ciclo."))
+    return Result(
+        "focal_point_designated",
+        _("Punto focal designado para el ciclo"),
+        met,
+        True,
+        met,
+        _yes_no(met),
+        _yes_no(True),
+        "" if met else _("Falta designar al punto focal del municipio para este ciclo."),
+    )
 
 
 def certified_officials(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """At least `min` holders of a training certificate, the focal point among them when `focal_point`."""
     n, target = len(data.holders), params["min"]
     need_focal = params.get("focal_point", True)
-    focal_ok = not need_focal or (data.mc.focal_point_id is not None
-                                  and any(h.user_id == data.mc.focal_point_id for h in data.holders))
+    focal_ok = not need_focal or (
+        data.mc.focal_point_id is not None and any(h.user_id == data.mc.focal_point_id for h in data.holders)
+    )
     missing = []
     if n < target:
-        missing.append(ngettext("Falta %(num)d persona certificada.", "Faltan %(num)d personas certificadas.", target - n))
+        missing.append(
+            ngettext("Falta %(num)d persona certificada.", "Faltan %(num)d personas certificadas.", target - n)
+        )
     if not focal_ok:
-        missing.append(_("Todavía no hay punto focal designado.") if data.mc.focal_point_id is None
-                       else _("El punto focal todavía no tiene el certificado de capacitación."))
-    target_text = (_("%(num)s, con el punto focal", num=target) if need_focal else str(target))
-    return Result("certified_officials", _("Funcionarias y funcionarios con certificado de capacitación"),
-                  {"count": n, "focal_point": focal_ok}, {"min": target, "focal_point": need_focal},
-                  n >= target and focal_ok, str(n), target_text, " ".join(missing))
+        missing.append(
+            _("Todavía no hay punto focal designado.")
+            if data.mc.focal_point_id is None
+            else _("El punto focal todavía no tiene el certificado de capacitación.")
+        )
+    target_text = _("%(num)s, con el punto focal", num=target) if need_focal else str(target)
+    return Result(
+        "certified_officials",
+        _("Funcionarias y funcionarios con certificado de capacitación"),
+        {"count": n, "focal_point": focal_ok},
+        {"min": target, "focal_point": need_focal},
+        n >= target and focal_ok,
+        str(n),
+        target_text,
+        " ".join(missing),
+    )
 
 
 def _distinct_areas(data_areas, target: int, kind: str, label: str, who: str, ev: Evaluation) -> Result:
@@ -356,19 +409,31 @@ def _distinct_areas(data_areas, target: int, kind: str, label: str, who: str, ev
         if areas:
             missing = ngettext(
                 "Falta %(num)d área más: %(who)s de cualquier área salvo %(areas)s.",
-                "Faltan %(num)d áreas más: %(who)s de cualquier área salvo %(areas)s.", target - n,
-                who=who, areas=_area_names(areas, ev.context))
+                "Faltan %(num)d áreas más: %(who)s de cualquier área salvo %(areas)s.",
+                target - n,
+                who=who,
+                areas=_area_names(areas, ev.context),
+            )
         else:
-            missing = ngettext("Falta %(num)d área: %(who)s de un área de gobierno.",
-                               "Faltan %(num)d áreas: %(who)s de %(num)d áreas de gobierno distintas.", target - n,
-                               who=who)
+            missing = ngettext(
+                "Falta %(num)d área: %(who)s de un área de gobierno.",
+                "Faltan %(num)d áreas: %(who)s de %(num)d áreas de gobierno distintas.",
+                target - n,
+                who=who,
+            )
     return Result(kind, label, n, target, n >= target, str(n), str(target), missing)
 
 
 def certified_areas(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """Holders from at least `min` distinct government areas."""
-    return _distinct_areas([h.area_id for h in data.holders], params["min"], "certified_areas",
-                           _("Áreas de gobierno entre las personas certificadas"), _("personas certificadas"), ev)
+    return _distinct_areas(
+        [h.area_id for h in data.holders],
+        params["min"],
+        "certified_areas",
+        _("Áreas de gobierno entre las personas certificadas"),
+        _("personas certificadas"),
+        ev,
+    )
 
 
 def _women_share(genders: list[str], params: dict, ev: Evaluation, kind: str, label: str, group: str) -> Result:
@@ -385,31 +450,65 @@ def _women_share(genders: list[str], params: dict, ev: Evaluation, kind: str, la
     band = _band(low, high)
     met = declared >= policy.min_group and gender_service.parity_status(exact, policy) == gender_service.WITHIN
     if declared < policy.min_group:
-        missing = _("La paridad se evalúa cuando al menos %(min)s personas declararon su género; entre %(group)s hoy son %(n)s.",
-                    min=policy.min_group, group=group, n=declared)
+        missing = _(
+            "La paridad se evalúa cuando al menos %(min)s personas declararon su género; entre %(group)s hoy son %(n)s.",
+            min=policy.min_group,
+            group=group,
+            n=declared,
+        )
         value_text = _("sin datos suficientes")
     elif shown.women_share is not None:
         # Rounded (to 5 or 10 points) when a small category is hidden: said so, never passed off as exact.
         value_text = ("≈ " if shown.share_rounded else "") + _pct(shown.women_share)
-        missing = "" if met else _("Las mujeres son el %(share)s de %(group)s; la franja de paridad es %(band)s.",
-                                   share=value_text, group=group, band=band)
+        missing = (
+            ""
+            if met
+            else _(
+                "Las mujeres son el %(share)s de %(group)s; la franja de paridad es %(band)s.",
+                share=value_text,
+                group=group,
+                band=band,
+            )
+        )
     else:
         # The exact share would single someone out: only the side of the band is said, or nothing.
         side = shown.parity or gender_service.parity_status(exact, policy)
-        value_text = {gender_service.WITHIN: _("dentro de la franja"), gender_service.BELOW: _("por debajo de la franja"),
-                      gender_service.ABOVE: _("por encima de la franja")}.get(side, _("sin datos suficientes"))
-        missing = "" if met else (
-            _("La proporción de mujeres entre %(group)s está por debajo de la franja de paridad (%(band)s).", group=group, band=band)
-            if side == gender_service.BELOW else
-            _("La proporción de mujeres entre %(group)s está por encima de la franja de paridad (%(band)s).", group=group, band=band))
+        value_text = {
+            gender_service.WITHIN: _("dentro de la franja"),
+            gender_service.BELOW: _("por debajo de la franja"),
+            gender_service.ABOVE: _("por encima de la franja"),
+        }.get(side, _("sin datos suficientes"))
+        missing = (
+            ""
+            if met
+            else (
+                _(
+                    "La proporción de mujeres entre %(group)s está por debajo de la franja de paridad (%(band)s).",
+                    group=group,
+                    band=band,
+                )
+                if side == gender_service.BELOW
+                else _(
+                    "La proporción de mujeres entre %(group)s está por encima de la franja de paridad (%(band)s).",
+                    group=group,
+                    band=band,
+                )
+            )
+        )
     value = {"women_share": round(exact, 1) if exact is not None else None, "declared": declared}
     return Result(kind, label, value, {"low": low, "high": high}, met, value_text, band, missing)
 
 
 def certified_women_share(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """Women's share among holders within the parity band (`low`-`high`, default from configuration)."""
-    return _women_share([h.gender for h in data.holders], params, ev, "certified_women_share",
-                        _("Mujeres entre las personas certificadas (paridad)"), _("las personas certificadas"))
+    return _women_share(
+        [h.gender for h in data.holders],
+        params,
+        ev,
+        "certified_women_share",
+        _("Mujeres entre las personas certificadas (paridad)"),
+        _("las personas certificadas"),
+    )
 
 
 def certified_quiz_average(data: CycleData, params: dict, ev: Evaluation) -> Result:
@@ -424,13 +523,30 @@ def certified_quiz_average(data: CycleData, params: dict, ev: Evaluation) -> Res
         missing = _("Todavía nadie tiene el certificado de capacitación: no hay puntajes que promediar.")
     elif visible is None:
         value_text = _("oculto")
-        missing = "" if met else _("El promedio de los mejores puntajes está por debajo de %(target)s.", target=_pct(target))
+        missing = (
+            "" if met else _("El promedio de los mejores puntajes está por debajo de %(target)s.", target=_pct(target))
+        )
     else:
         value_text = _pct(visible)
-        missing = "" if met else _("El promedio de los mejores puntajes es %(value)s; se necesita al menos %(target)s.",
-                                   value=value_text, target=_pct(target))
-    return Result("certified_quiz_average", _("Promedio de los mejores puntajes en las evaluaciones"),
-                  round(average, 1) if average is not None else None, target, met, value_text, _pct(target), missing)
+        missing = (
+            ""
+            if met
+            else _(
+                "El promedio de los mejores puntajes es %(value)s; se necesita al menos %(target)s.",
+                value=value_text,
+                target=_pct(target),
+            )
+        )
+    return Result(
+        "certified_quiz_average",
+        _("Promedio de los mejores puntajes en las evaluaciones"),
+        round(average, 1) if average is not None else None,
+        target,
+        met,
+        value_text,
+        _pct(target),
+        missing,
+    )
 
 
 def diagnostic_validated(data: CycleData, params: dict, ev: Evaluation) -> Result:
@@ -445,53 +561,98 @@ def diagnostic_validated(data: CycleData, params: dict, ev: Evaluation) -> Resul
         parts = []
         if view is not None and view.diagnostic is not None and not complete:
             names = [tr(d.dimension.title) for d in view.dimensions if not d.complete]
-            parts.append(ngettext("Faltan respuestas en %(num)d dimensión: %(names)s.",
-                                  "Faltan respuestas en %(num)d dimensiones: %(names)s.", len(names), names=_names(names)))
+            parts.append(
+                ngettext(
+                    "Faltan respuestas en %(num)d dimensión: %(names)s.",
+                    "Faltan respuestas en %(num)d dimensiones: %(names)s.",
+                    len(names),
+                    names=_names(names),
+                )
+            )
         if state != VALIDATED:
             parts.append(_review_missing(state, "diagnostic"))
         missing = " ".join(parts)
-    return Result("diagnostic_validated", _("Diagnóstico completo y validado por la OIM"),
-                  {"state": state, "answered": answered, "total": total}, {"state": VALIDATED}, met,
-                  _("%(state)s; %(answered)s de %(total)s indicadores respondidos", state=_state_text(state),
-                    answered=answered, total=total),
-                  _("Validado, con todos los indicadores respondidos"), missing)
+    return Result(
+        "diagnostic_validated",
+        _("Diagnóstico completo y validado por la OIM"),
+        {"state": state, "answered": answered, "total": total},
+        {"state": VALIDATED},
+        met,
+        _(
+            "%(state)s; %(answered)s de %(total)s indicadores respondidos",
+            state=_state_text(state),
+            answered=answered,
+            total=total,
+        ),
+        _("Validado, con todos los indicadores respondidos"),
+        missing,
+    )
 
 
 def workshops_held(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """At least `min` diagnostic workshops recorded."""
     n, target = data.workshops, params["min"]
-    missing = "" if n >= target else ngettext("Falta registrar %(num)d taller de diagnóstico.",
-                                              "Faltan registrar %(num)d talleres de diagnóstico.", target - n)
-    return Result("workshops_held", _("Talleres de diagnóstico realizados"), n, target, n >= target, str(n), str(target),
-                  missing)
+    missing = (
+        ""
+        if n >= target
+        else ngettext(
+            "Falta registrar %(num)d taller de diagnóstico.",
+            "Faltan registrar %(num)d talleres de diagnóstico.",
+            target - n,
+        )
+    )
+    return Result(
+        "workshops_held", _("Talleres de diagnóstico realizados"), n, target, n >= target, str(n), str(target), missing
+    )
 
 
 def workshop_attendees(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """At least `min` people attended the cycle's workshops (each official counted once)."""
     n, target = len(data.attendees), params["min"]
-    missing = "" if n >= target else ngettext("Falta %(num)d asistente a los talleres.",
-                                              "Faltan %(num)d asistentes a los talleres.", target - n)
-    return Result("workshop_attendees", _("Asistentes a los talleres"), n, target, n >= target, str(n), str(target),
-                  missing)
+    missing = (
+        ""
+        if n >= target
+        else ngettext(
+            "Falta %(num)d asistente a los talleres.", "Faltan %(num)d asistentes a los talleres.", target - n
+        )
+    )
+    return Result(
+        "workshop_attendees", _("Asistentes a los talleres"), n, target, n >= target, str(n), str(target), missing
+    )
 
 
 def workshop_areas(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """Attendees from at least `min` distinct government areas."""
-    return _distinct_areas([a.area_id for a in data.attendees], params["min"], "workshop_areas",
-                           _("Áreas de gobierno representadas en los talleres"), _("asistentes"), ev)
+    return _distinct_areas(
+        [a.area_id for a in data.attendees],
+        params["min"],
+        "workshop_areas",
+        _("Áreas de gobierno representadas en los talleres"),
+        _("asistentes"),
+        ev,
+    )
 
 
 def workshop_women_share(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """Women's share among workshop attendees within the parity band."""
-    return _women_share([a.gender for a in data.attendees], params, ev, "workshop_women_share",
-                        _("Mujeres entre quienes asistieron a los talleres (paridad)"), _("quienes asistieron"))
+    return _women_share(
+        [a.gender for a in data.attendees],
+        params,
+        ev,
+        "workshop_women_share",
+        _("Mujeres entre quienes asistieron a los talleres (paridad)"),
+        _("quienes asistieron"),
+    )
 
 
 def priorities(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """At least `min` priorities, each tied to a diagnostic dimension."""
     n, target = len(data.priorities), params["min"]
-    missing = "" if n >= target else ngettext("Falta elegir %(num)d prioridad.", "Faltan elegir %(num)d prioridades.",
-                                              target - n)
+    missing = (
+        ""
+        if n >= target
+        else ngettext("Falta elegir %(num)d prioridad.", "Faltan elegir %(num)d prioridades.", target - n)
+    )
     return Result("priorities", _("Prioridades elegidas"), n, target, n >= target, str(n), str(target), missing)
 
 
@@ -505,13 +666,26 @@ def priority_in_lowest_dimensions(data: CycleData, params: dict, ev: Evaluation)
     if met:
         missing = ""
     elif not lowest:
-        missing = _("El diagnóstico todavía no tiene puntajes: sin ellos no se sabe cuáles son las dimensiones más bajas.")
+        missing = _(
+            "El diagnóstico todavía no tiene puntajes: sin ellos no se sabe cuáles son las dimensiones más bajas."
+        )
     else:
-        missing = ngettext("Ninguna prioridad está en la dimensión con menor puntaje (%(names)s).",
-                           "Ninguna prioridad está en las %(num)d dimensiones con menor puntaje (%(names)s).",
-                           len(lowest), names=names)
-    return Result("priority_in_lowest_dimensions", _("Una prioridad en las dimensiones con menor puntaje"), met, True,
-                  met, _yes_no(met), names or "—", missing)
+        missing = ngettext(
+            "Ninguna prioridad está en la dimensión con menor puntaje (%(names)s).",
+            "Ninguna prioridad está en las %(num)d dimensiones con menor puntaje (%(names)s).",
+            len(lowest),
+            names=names,
+        )
+    return Result(
+        "priority_in_lowest_dimensions",
+        _("Una prioridad en las dimensiones con menor puntaje"),
+        met,
+        True,
+        met,
+        _yes_no(met),
+        names or "—",
+        missing,
+    )
 
 
 def priorities_with_actions(data: CycleData, params: dict, ev: Evaluation) -> Result:
@@ -528,18 +702,34 @@ def priorities_with_actions(data: CycleData, params: dict, ev: Evaluation) -> Re
         missing = ngettext(
             "Falta una acción con área responsable, fecha límite e indicador en %(num)d prioridad: %(names)s.",
             "Falta una acción con área responsable, fecha límite e indicador en %(num)d prioridades: %(names)s.",
-            len(lacking), names=_names(lacking))
-    return Result("priorities_with_actions",
-                  _("Cada prioridad con una acción completa (área responsable, fecha límite e indicador)"),
-                  n, total, met, str(n), str(total), missing)
+            len(lacking),
+            names=_names(lacking),
+        )
+    return Result(
+        "priorities_with_actions",
+        _("Cada prioridad con una acción completa (área responsable, fecha límite e indicador)"),
+        n,
+        total,
+        met,
+        str(n),
+        str(total),
+        missing,
+    )
 
 
 def work_plan_approved(data: CycleData, params: dict, ev: Evaluation) -> Result:
     """The work plan approved by IOM."""
     met = data.plan_state == APPROVED
-    return Result("work_plan_approved", _("Plan de trabajo aprobado por la OIM"), data.plan_state, APPROVED, met,
-                  _state_text(data.plan_state), _state_text(APPROVED),
-                  "" if met else _review_missing(data.plan_state, "plan"))
+    return Result(
+        "work_plan_approved",
+        _("Plan de trabajo aprobado por la OIM"),
+        data.plan_state,
+        APPROVED,
+        met,
+        _state_text(data.plan_state),
+        _state_text(APPROVED),
+        "" if met else _review_missing(data.plan_state, "plan"),
+    )
 
 
 def earlier_stages_awarded(data: CycleData, params: dict, ev: Evaluation) -> Result:
@@ -549,33 +739,54 @@ def earlier_stages_awarded(data: CycleData, params: dict, ev: Evaluation) -> Res
     n = len(earlier) - len(pending)
     met = not pending
     missing = "" if met else _("Falta otorgar: %(names)s.", names=_names([tr(s.title) for s in pending]))
-    return Result("earlier_stages_awarded", _("Etapas anteriores otorgadas en este ciclo"), n, len(earlier), met,
-                  str(n), str(len(earlier)), missing)
+    return Result(
+        "earlier_stages_awarded",
+        _("Etapas anteriores otorgadas en este ciclo"),
+        n,
+        len(earlier),
+        met,
+        str(n),
+        str(len(earlier)),
+        missing,
+    )
 
 
 _COUNT = "count"
 _PERCENT = "percent"
 _BOOL = "bool"
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("application_accepted", (), application_accepted),
-    Kind("letter_of_intent", (), letter_of_intent),
-    Kind("focal_point_designated", (), focal_point_designated),
-    Kind("certified_officials", (Param("min", _COUNT), Param("focal_point", _BOOL, False, True)), certified_officials),
-    Kind("certified_areas", (Param("min", _COUNT),), certified_areas),
-    Kind("certified_women_share", (Param("low", _PERCENT, False), Param("high", _PERCENT, False)), certified_women_share),
-    Kind("certified_quiz_average", (Param("min", _PERCENT),), certified_quiz_average),
-    Kind("diagnostic_validated", (), diagnostic_validated),
-    Kind("workshops_held", (Param("min", _COUNT),), workshops_held),
-    Kind("workshop_attendees", (Param("min", _COUNT),), workshop_attendees),
-    Kind("workshop_areas", (Param("min", _COUNT),), workshop_areas),
-    Kind("workshop_women_share", (Param("low", _PERCENT, False), Param("high", _PERCENT, False)), workshop_women_share),
-    Kind("priorities", (Param("min", _COUNT),), priorities),
-    Kind("priority_in_lowest_dimensions", (Param("among", _COUNT, False, 2),), priority_in_lowest_dimensions),
-    Kind("priorities_with_actions", (), priorities_with_actions),
-    Kind("work_plan_approved", (), work_plan_approved),
-    Kind("earlier_stages_awarded", (), earlier_stages_awarded),
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("application_accepted", (), application_accepted),
+        Kind("letter_of_intent", (), letter_of_intent),
+        Kind("focal_point_designated", (), focal_point_designated),
+        Kind(
+            "certified_officials", (Param("min", _COUNT), Param("focal_point", _BOOL, False, True)), certified_officials
+        ),
+        Kind("certified_areas", (Param("min", _COUNT),), certified_areas),
+        Kind(
+            "certified_women_share",
+            (Param("low", _PERCENT, False), Param("high", _PERCENT, False)),
+            certified_women_share,
+        ),
+        Kind("certified_quiz_average", (Param("min", _PERCENT),), certified_quiz_average),
+        Kind("diagnostic_validated", (), diagnostic_validated),
+        Kind("workshops_held", (Param("min", _COUNT),), workshops_held),
+        Kind("workshop_attendees", (Param("min", _COUNT),), workshop_attendees),
+        Kind("workshop_areas", (Param("min", _COUNT),), workshop_areas),
+        Kind(
+            "workshop_women_share",
+            (Param("low", _PERCENT, False), Param("high", _PERCENT, False)),
+            workshop_women_share,
+        ),
+        Kind("priorities", (Param("min", _COUNT),), priorities),
+        Kind("priority_in_lowest_dimensions", (Param("among", _COUNT, False, 2),), priority_in_lowest_dimensions),
+        Kind("priorities_with_actions", (), priorities_with_actions),
+        Kind("work_plan_approved", (), work_plan_approved),
+        Kind("earlier_stages_awarded", (), earlier_stages_awarded),
+    )
+}
 
 
 # =========================================================================== stages
@@ -635,15 +846,20 @@ class Certification:
 
     def snapshot(self) -> dict:
         """Every requirement's value at this moment, as the log keeps it."""
-        return {"stages": [{"key": s.stage.key, "state": s.state, "requirements": [r.snapshot() for r in s.results]}
-                           for s in self.stages]}
+        return {
+            "stages": [
+                {"key": s.stage.key, "state": s.state, "requirements": [r.snapshot() for r in s.results]}
+                for s in self.stages
+            ]
+        }
 
 
 def evaluate_stage(data: CycleData, stage: Stage, context: Context, previous_awarded: bool) -> StageStatus:
     """Evaluate every requirement of a stage and decide its state."""
     ev = Evaluation(context, stage)
-    results = [KINDS[req["kind"]].evaluate(data, _params(req), ev) for req in stage.requirements
-               if req.get("kind") in KINDS]
+    results = [
+        KINDS[req["kind"]].evaluate(data, _params(req), ev) for req in stage.requirements if req.get("kind") in KINDS
+    ]
     award = data.awards.get(stage.id)
     if award is not None and award.state == AWARDED:
         state = AWARDED
@@ -700,7 +916,9 @@ def kind_label(kind: str) -> str:
         "workshop_women_share": _("Mujeres entre quienes asistieron a los talleres (paridad)"),
         "priorities": _("Prioridades elegidas"),
         "priority_in_lowest_dimensions": _("Una prioridad en las dimensiones con menor puntaje"),
-        "priorities_with_actions": _("Cada prioridad con una acción completa (área responsable, fecha límite e indicador)"),
+        "priorities_with_actions": _(
+            "Cada prioridad con una acción completa (área responsable, fecha límite e indicador)"
+        ),
         "work_plan_approved": _("Plan de trabajo aprobado por la OIM"),
         "earlier_stages_awarded": _("Etapas anteriores otorgadas en este ciclo"),
     }
@@ -713,8 +931,9 @@ def reached(mc_ids: list[int]) -> dict[int, int]:
     awarded: dict[int, set[int]] = {i: set() for i in mc_ids}
     if mc_ids:
         for mc_id, stage_id in db.session.execute(
-            select(StageAward.municipal_cycle_id, StageAward.stage_id)
-            .where(StageAward.municipal_cycle_id.in_(sorted(mc_ids)), StageAward.state == AWARDED)
+            select(StageAward.municipal_cycle_id, StageAward.stage_id).where(
+                StageAward.municipal_cycle_id.in_(sorted(mc_ids)), StageAward.state == AWARDED
+            )
         ):
             awarded[mc_id].add(stage_id)
     out = {}
@@ -728,5 +947,4 @@ def reached(mc_ids: list[int]) -> dict[int, int]:
     return out
 
 
-__all__ = ["KINDS", "Certification", "StageStatus", "Result", "evaluate", "evaluate_many", "gather",
-           "training_holders"]
+__all__ = ["KINDS", "Certification", "StageStatus", "Result", "evaluate", "evaluate_many", "gather", "training_holders"]

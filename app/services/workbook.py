@@ -4,6 +4,7 @@ An entry belongs to one person and one lesson; only its author reads it (views a
 else, IOM officers included, and no monitoring page or export reads this table). Saving is an upsert,
 so two saves at once (the autosave and the button) never fail on the unique (user, lesson) pair.
 """
+
 from __future__ import annotations
 
 import html
@@ -91,10 +92,14 @@ def save_entry(user_id: int, lesson: Lesson, text: str, now: datetime | None = N
 def workbook(user_id: int) -> list[WorkbookSection]:
     """Every active lesson with an activity, by module, with the learner's answers (three queries)."""
     modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
-    lessons = list(db.session.scalars(
-        select(Lesson).where(Lesson.active, Lesson.activity_minutes > 0).order_by(Lesson.module_id, Lesson.position)
-    ))
-    entries = {e.lesson_id: e for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user_id))}
+    lessons = list(
+        db.session.scalars(
+            select(Lesson).where(Lesson.active, Lesson.activity_minutes > 0).order_by(Lesson.module_id, Lesson.position)
+        )
+    )
+    entries = {
+        e.lesson_id: e for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user_id))
+    }
     sections = []
     for module in modules:
         items = [WorkbookItem(lesson, entries.get(lesson.id)) for lesson in lessons if lesson.module_id == module.id]
@@ -105,6 +110,7 @@ def workbook(user_id: int) -> list[WorkbookSection]:
 
 def _plain(html_text: str) -> str:
     """Rendered Markdown back to readable plain text (for the downloaded file)."""
+
     def number(match: re.Match) -> str:
         items = iter(range(1, 1000))
         return re.sub(r"<li>", lambda _: f"{next(items)}. ", match.group(0))
@@ -116,8 +122,9 @@ def _plain(html_text: str) -> str:
     return "\n".join(line.strip() for line in text.strip().splitlines())
 
 
-def as_markdown(name: str, sections: list[WorkbookSection], heading: str, exported: str,
-                no_answer: str, activity_label: str) -> str:
+def as_markdown(
+    name: str, sections: list[WorkbookSection], heading: str, exported: str, no_answer: str, activity_label: str
+) -> str:
     """The whole workbook as a Markdown (plain text) file, in the learner's language."""
     lines = [f"# {heading}", "", name, exported, ""]
     for section in sections:

@@ -5,6 +5,7 @@ dimensions first. The plan is drafted, submitted, and approved or returned by IO
 records. After approval the focal point keeps updating each action's state and dated notes: that is
 the plan's monitoring. An action past its due date and not done is overdue.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import ActionNote, Area, DiagnosticDimension, MunicipalCycle, PlanAction, Priority, User, WorkPlan, utcnow
+from app.models import (
+    ActionNote,
+    Area,
+    DiagnosticDimension,
+    MunicipalCycle,
+    PlanAction,
+    Priority,
+    User,
+    WorkPlan,
+    utcnow,
+)
 from app.models.municipal import ACTION_DONE, ACTION_STATES, APPROVED, RETURNED, SUBJECT_PLAN, SUBMITTED, VALIDATED
 from app.services import review
 
@@ -53,11 +64,14 @@ def get_or_start(mc: MunicipalCycle) -> WorkPlan:
 
 def priorities_of(mc: MunicipalCycle) -> list[Priority]:
     """Priorities with their actions and notes (three queries whatever their number)."""
-    return list(db.session.scalars(
-        select(Priority)
-        .options(selectinload(Priority.actions).selectinload(PlanAction.notes))
-        .where(Priority.municipal_cycle_id == mc.id).order_by(Priority.position, Priority.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Priority)
+            .options(selectinload(Priority.actions).selectinload(PlanAction.notes))
+            .where(Priority.municipal_cycle_id == mc.id)
+            .order_by(Priority.position, Priority.id)
+        )
+    )
 
 
 def is_overdue(action: PlanAction, today: date) -> bool:
@@ -100,9 +114,13 @@ def add_priority(actor: User, mc: MunicipalCycle, dimension_id: int, title: str,
     if dimension is None or not dimension.active:
         raise PlanError("dimension")
     position = len(priorities_of(mc)) + 1
-    priority = Priority(municipal_cycle_id=mc.id, dimension_id=dimension.id, position=position,
-                        title=_clean_text(title, TITLE_MAX, True, "title"),
-                        description=_clean_text(description, TEXT_MAX, False, "description"))
+    priority = Priority(
+        municipal_cycle_id=mc.id,
+        dimension_id=dimension.id,
+        position=position,
+        title=_clean_text(title, TITLE_MAX, True, "title"),
+        description=_clean_text(description, TEXT_MAX, False, "description"),
+    )
     db.session.add(priority)
     db.session.flush()
     _audit(actor, mc, "priority_added", {"priority": priority.id, "dimension": dimension.key})
@@ -143,9 +161,15 @@ def add_action(actor: User, mc: MunicipalCycle, priority: Priority, data: Action
     """Add an action to a priority (while the plan can be edited)."""
     _editable_plan(mc)
     _check_action(data)
-    action = PlanAction(priority_id=priority.id, description=data.description.strip(), area_id=data.area_id,
-                        starts_on=data.starts_on, due_on=data.due_on, indicator=data.indicator.strip(),
-                        target=data.target.strip())
+    action = PlanAction(
+        priority_id=priority.id,
+        description=data.description.strip(),
+        area_id=data.area_id,
+        starts_on=data.starts_on,
+        due_on=data.due_on,
+        indicator=data.indicator.strip(),
+        target=data.target.strip(),
+    )
     db.session.add(action)
     db.session.flush()
     _audit(actor, mc, "action_added", {"action": action.id, "priority": priority.id})
@@ -173,8 +197,9 @@ def remove_action(actor: User, mc: MunicipalCycle, action: PlanAction) -> None:
     db.session.flush()
 
 
-def record_progress(actor: User, mc: MunicipalCycle, action: PlanAction, state: str, noted_on: date | None,
-                    text: str) -> PlanAction:
+def record_progress(
+    actor: User, mc: MunicipalCycle, action: PlanAction, state: str, noted_on: date | None, text: str
+) -> PlanAction:
     """Update an action's state and add a dated progress note (any time once priorities exist)."""
     if state not in ACTION_STATES:
         raise PlanError("state")
@@ -183,11 +208,16 @@ def record_progress(actor: User, mc: MunicipalCycle, action: PlanAction, state: 
     action.state = state
     action.updated_at = utcnow()
     if text:
-        db.session.add(ActionNote(action_id=action.id, noted_on=noted_on or utcnow().date(), text=text,
-                                  author_id=actor.id))
+        db.session.add(
+            ActionNote(action_id=action.id, noted_on=noted_on or utcnow().date(), text=text, author_id=actor.id)
+        )
     db.session.flush()
-    _audit(actor, mc, "action_progress", {"action": action.id, "state": state, "state_changed": changed,
-                                          "note": bool(text)})
+    _audit(
+        actor,
+        mc,
+        "action_progress",
+        {"action": action.id, "state": state, "state_changed": changed, "note": bool(text)},
+    )
     return action
 
 

@@ -4,6 +4,7 @@ An official's area and self-declared gender are copied into the attendance when 
 workshop's figures stay as they were on the day. Figures by area and gender go through the gender
 service (same parity band, same suppression for viewers outside the municipality's own staff).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,16 +57,21 @@ class WorkshopData:
 
 def workshops_of(mc: MunicipalCycle) -> list[Workshop]:
     """The workshops of a municipality's cycle, newest first, with areas and attendees loaded."""
-    return list(db.session.scalars(
-        select(Workshop).options(selectinload(Workshop.areas), selectinload(Workshop.attendees))
-        .where(Workshop.municipal_cycle_id == mc.id).order_by(Workshop.held_on.desc(), Workshop.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Workshop)
+            .options(selectinload(Workshop.areas), selectinload(Workshop.attendees))
+            .where(Workshop.municipal_cycle_id == mc.id)
+            .order_by(Workshop.held_on.desc(), Workshop.id.desc())
+        )
+    )
 
 
 def get(mc: MunicipalCycle, workshop_id: int) -> Workshop | None:
     """One workshop of this municipality's cycle (None when it belongs to another)."""
     return db.session.scalar(
-        select(Workshop).options(selectinload(Workshop.areas), selectinload(Workshop.attendees))
+        select(Workshop)
+        .options(selectinload(Workshop.areas), selectinload(Workshop.attendees))
         .where(Workshop.id == workshop_id, Workshop.municipal_cycle_id == mc.id)
     )
 
@@ -81,13 +87,21 @@ def _validate(mc: MunicipalCycle, data: WorkshopData) -> tuple[list[Area], list[
     areas = list(db.session.scalars(select(Area).where(Area.id.in_(sorted(set(data.area_ids)) or [0]), Area.active)))
     if len(areas) != len(set(data.area_ids)):
         raise WorkshopError("area")
-    officials = list(db.session.scalars(select(User).where(
-        User.id.in_(sorted(set(data.official_ids)) or [0]), User.municipality_id == mc.municipality_id,
-        User.role == ROLE_OFFICIAL)))
+    officials = list(
+        db.session.scalars(
+            select(User).where(
+                User.id.in_(sorted(set(data.official_ids)) or [0]),
+                User.municipality_id == mc.municipality_id,
+                User.role == ROLE_OFFICIAL,
+            )
+        )
+    )
     if len(officials) != len(set(data.official_ids)):
         raise WorkshopError("official")
     guest_area_ids = {g.area_id for g in data.guests if g.area_id}
-    if guest_area_ids and len(list(db.session.scalars(select(Area.id).where(Area.id.in_(sorted(guest_area_ids)))))) != len(guest_area_ids):
+    if guest_area_ids and len(
+        list(db.session.scalars(select(Area.id).where(Area.id.in_(sorted(guest_area_ids)))))
+    ) != len(guest_area_ids):
         raise WorkshopError("area")
     for guest in data.guests:
         if not guest.name.strip() or len(guest.name) > 160 or len(guest.organisation) > 200:
@@ -116,15 +130,29 @@ def save(actor: User, mc: MunicipalCycle, data: WorkshopData, workshop: Workshop
     workshop.updated_at = utcnow()
     # Attendance is replaced as a whole: officials keep their recorded area and gender if still listed.
     kept = {a.user_id: a for a in workshop.attendees if a.user_id in {o.id for o in officials}}
-    attendees = [kept.get(o.id) or WorkshopAttendee(user_id=o.id, name=o.name, area_id=o.area_id, gender=o.gender)
-                 for o in officials]
-    attendees += [WorkshopAttendee(user_id=None, name=g.name.strip(), organisation=g.organisation.strip(),
-                                   area_id=g.area_id, gender=g.gender) for g in data.guests]
+    attendees = [
+        kept.get(o.id) or WorkshopAttendee(user_id=o.id, name=o.name, area_id=o.area_id, gender=o.gender)
+        for o in officials
+    ]
+    attendees += [
+        WorkshopAttendee(
+            user_id=None, name=g.name.strip(), organisation=g.organisation.strip(), area_id=g.area_id, gender=g.gender
+        )
+        for g in data.guests
+    ]
     workshop.attendees = attendees
     db.session.flush()
-    record(actor, "workshop_recorded" if created else "workshop_updated", municipality_id=mc.municipality_id,
-           details={"cycle": mc.cycle.year, "workshop": workshop.id, "held_on": data.held_on.isoformat(),
-                    "attendees": len(attendees)})
+    record(
+        actor,
+        "workshop_recorded" if created else "workshop_updated",
+        municipality_id=mc.municipality_id,
+        details={
+            "cycle": mc.cycle.year,
+            "workshop": workshop.id,
+            "held_on": data.held_on.isoformat(),
+            "attendees": len(attendees),
+        },
+    )
     return workshop
 
 
@@ -132,8 +160,12 @@ def delete(actor: User, mc: MunicipalCycle, workshop: Workshop) -> None:
     """Remove a workshop recorded by mistake (audited)."""
     from app.services.admin import record
 
-    record(actor, "workshop_deleted", municipality_id=mc.municipality_id,
-           details={"cycle": mc.cycle.year, "workshop": workshop.id, "held_on": workshop.held_on.isoformat()})
+    record(
+        actor,
+        "workshop_deleted",
+        municipality_id=mc.municipality_id,
+        details={"cycle": mc.cycle.year, "workshop": workshop.id, "held_on": workshop.held_on.isoformat()},
+    )
     db.session.delete(workshop)
     db.session.flush()
 
@@ -168,7 +200,10 @@ def counts_in_cycle(mc_ids: list[int]) -> dict[int, int]:
     """Number of workshops per municipal cycle (one query)."""
     if not mc_ids:
         return {}
-    return dict(db.session.execute(
-        select(Workshop.municipal_cycle_id, func.count(Workshop.id))
-        .where(Workshop.municipal_cycle_id.in_(sorted(mc_ids))).group_by(Workshop.municipal_cycle_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Workshop.municipal_cycle_id, func.count(Workshop.id))
+            .where(Workshop.municipal_cycle_id.in_(sorted(mc_ids)))
+            .group_by(Workshop.municipal_cycle_id)
+        ).all()
+    )

@@ -1,4 +1,5 @@
 """Certification stages: a municipality's certification page, the programme table, IOM's awards and the log."""
+
 from flask import Blueprint
 
 bp = Blueprint("stages", __name__)

@@ -1,4 +1,5 @@
 """Forms of the certification stages: award (with override), revoke, and the log's filters."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, SubmitField, TextAreaField
@@ -19,12 +20,16 @@ class AwardForm(FlaskForm):
     acknowledged = CheckboxesField(
         _l("Requisitos sin cumplir que se otorgan por excepción"),
         description=_l("Marque cada requisito sin cumplir: la excepción debe nombrarlos a todos."),
-        validate_choice=False)
+        validate_choice=False,
+    )
     justification = TextAreaField(
         _l("Justificación"),
-        description=_l("Obligatoria si falta algún requisito: por qué se otorga igual (al menos 20 caracteres). "
-                       "Queda en el registro de certificación y no se puede borrar."),
-        validators=[Length(max=4000, message=_l("La justificación admite hasta 4.000 caracteres."))])
+        description=_l(
+            "Obligatoria si falta algún requisito: por qué se otorga igual (al menos 20 caracteres). "
+            "Queda en el registro de certificación y no se puede borrar."
+        ),
+        validators=[Length(max=4000, message=_l("La justificación admite hasta 4.000 caracteres."))],
+    )
     submit = SubmitField(_l("Otorgar la etapa"))
 
 
@@ -34,7 +39,8 @@ class RevokeForm(FlaskForm):
     reason = TextAreaField(
         _l("Motivo de la revocación"),
         description=_l("Obligatorio (al menos 20 caracteres). También se revocan las etapas posteriores otorgadas."),
-        validators=[Length(max=4000, message=_l("El motivo admite hasta 4.000 caracteres."))])
+        validators=[Length(max=4000, message=_l("El motivo admite hasta 4.000 caracteres."))],
+    )
     submit = SubmitField(_l("Revocar la etapa"))
 
 

@@ -4,6 +4,7 @@ Every view asks `app.services.permissions`: a municipality's page is for whoever
 out-of-scope one answers 404, revealing nothing); the programme table for staff in scope; awards,
 revocations and the log for IOM officers only.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,30 +31,44 @@ ERRORS = {
     "stage": lambda: _("Esa etapa no existe."),
     "already_awarded": lambda: _("Esta etapa ya está otorgada (quizás otra persona la otorgó recién)."),
     "order": lambda: _("Las etapas se otorgan en orden: primero hay que otorgar la etapa anterior."),
-    "justification_required": lambda: _("Faltan requisitos: para otorgar la etapa por excepción escriba una justificación de al menos 20 caracteres."),
-    "unmet_not_named": lambda: _("Marque cada uno de los requisitos sin cumplir: la excepción debe nombrarlos a todos. Si la lista cambió, revísela."),
+    "justification_required": lambda: _(
+        "Faltan requisitos: para otorgar la etapa por excepción escriba una justificación de al menos 20 caracteres."
+    ),
+    "unmet_not_named": lambda: _(
+        "Marque cada uno de los requisitos sin cumplir: la excepción debe nombrarlos a todos. Si la lista cambió, revísela."
+    ),
     "too_long": lambda: _("El texto admite hasta 4.000 caracteres."),
     "reason_required": lambda: _("Escriba el motivo de la revocación (al menos 20 caracteres)."),
     "not_awarded": lambda: _("Esta etapa no está otorgada: no hay nada que revocar."),
     "stale": lambda: _("Otra persona cambió las etapas mientras tanto. Revise la página y vuelva a intentarlo."),
 }
 # Which field of the form carries each error (the error summary links to it).
-ERROR_FIELD = {"justification_required": "justification", "unmet_not_named": "acknowledged", "too_long": "justification",
-               "reason_required": "reason"}
+ERROR_FIELD = {
+    "justification_required": "justification",
+    "unmet_not_named": "acknowledged",
+    "too_long": "justification",
+    "reason_required": "reason",
+}
 
 
 def state_label(state: str) -> str:
     """A stage state in words."""
     return {
-        stage_service.LOCKED: _("Bloqueada"), stage_service.IN_PROGRESS: _("En curso"),
-        stage_service.ELIGIBLE: _("Lista para otorgar"), "awarded": _("Otorgada"), "revoked": _("Revocada"),
+        stage_service.LOCKED: _("Bloqueada"),
+        stage_service.IN_PROGRESS: _("En curso"),
+        stage_service.ELIGIBLE: _("Lista para otorgar"),
+        "awarded": _("Otorgada"),
+        "revoked": _("Revocada"),
     }.get(state, state)
 
 
 def action_label(action: str) -> str:
     """A log action in words."""
-    return {LOG_AWARD: _("Otorgamiento"), LOG_OVERRIDE: _("Otorgamiento por excepción"),
-            LOG_REVOKE: _("Revocación")}.get(action, action)
+    return {
+        LOG_AWARD: _("Otorgamiento"),
+        LOG_OVERRIDE: _("Otorgamiento por excepción"),
+        LOG_REVOKE: _("Revocación"),
+    }.get(action, action)
 
 
 def _mc_or_404(mc_id: int) -> MunicipalCycle:
@@ -85,10 +100,16 @@ def _forms(certification, failed=None) -> dict:
 def _render(mc: MunicipalCycle, failed=None, status_code: int = 200):
     certification = stage_service.evaluate(mc)
     people = award_service.people_by_id(
-        [i for s in certification.stages if s.award for i in (s.award.awarded_by_id, s.award.revoked_by_id) if i])
+        [i for s in certification.stages if s.award for i in (s.award.awarded_by_id, s.award.revoked_by_id) if i]
+    )
     return render_template(
-        "stages/page.html", mc=mc, certification=certification, forms=_forms(certification, failed),
-        failed_form=failed[1] if failed else None, state_label=state_label, people=people,
+        "stages/page.html",
+        mc=mc,
+        certification=certification,
+        forms=_forms(certification, failed),
+        failed_form=failed[1] if failed else None,
+        state_label=state_label,
+        people=people,
         certificate_url=award_service.cycle_certificate_url(mc) if certification.certified else None,
     ), status_code
 
@@ -124,16 +145,25 @@ def award(mc_id: int, stage_key: str):
     if not form.validate_on_submit():
         return _render(mc, (stage_key, form), 400)
     try:
-        entry = award_service.award(current_user, mc, stage_key, justification=form.justification.data or "",
-                                    acknowledged=form.acknowledged.data or [])
+        entry = award_service.award(
+            current_user,
+            mc,
+            stage_key,
+            justification=form.justification.data or "",
+            acknowledged=form.acknowledged.data or [],
+        )
         db.session.commit()
     except award_service.AwardError as error:
         db.session.rollback()
         mc = _mc_or_404(mc_id)
         _apply_error(form, error)
         return _render(mc, (stage_key, form), 409 if error.code in ("already_awarded", "stale") else 400)
-    flash(_("Etapa otorgada por excepción: la justificación quedó en el registro.") if entry.action == LOG_OVERRIDE
-          else _("Etapa otorgada."), "success")
+    flash(
+        _("Etapa otorgada por excepción: la justificación quedó en el registro.")
+        if entry.action == LOG_OVERRIDE
+        else _("Etapa otorgada."),
+        "success",
+    )
     return redirect(url_for("stages.page", mc_id=mc.id))
 
 
@@ -190,8 +220,9 @@ def programme():
         form.cycle.data = cycle.id
     rows = award_service.programme(cycle, visible_municipality_ids(current_user)) if cycle else []
     stages = stage_service.active_stages()
-    return render_template("stages/programme.html", form=form, cycle=cycle, rows=rows, stages=stages,
-                           state_label=state_label)
+    return render_template(
+        "stages/programme.html", form=form, cycle=cycle, rows=rows, stages=stages, state_label=state_label
+    )
 
 
 # --------------------------------------------------------------------------- the log
@@ -200,7 +231,8 @@ def programme():
 def _log_filters(form: LogFilterForm) -> award_service.LogFilter:
     form.cycle.choices = [(0, _("Todos"))] + _cycle_choices()
     form.municipality.choices = [(0, _("Todos"))] + [
-        (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
+        (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+    ]
     cycle_id = request.args.get("cycle", 0, type=int)
     municipality_id = request.args.get("municipality", 0, type=int)
     form.cycle.data, form.municipality.data = cycle_id, municipality_id
@@ -211,9 +243,11 @@ def _snapshot_text(snapshot: dict) -> str:
     parts = []
     for stage in (snapshot or {}).get("stages", []):
         for req in stage.get("requirements", []):
-            parts.append(f"{stage.get('key')}/{req.get('kind')}: {json.dumps(req.get('value'), ensure_ascii=False)} "
-                         f"-> {json.dumps(req.get('target'), ensure_ascii=False)} "
-                         f"({_('cumple') if req.get('met') else _('no cumple')})")
+            parts.append(
+                f"{stage.get('key')}/{req.get('kind')}: {json.dumps(req.get('value'), ensure_ascii=False)} "
+                f"-> {json.dumps(req.get('target'), ensure_ascii=False)} "
+                f"({_('cumple') if req.get('met') else _('no cumple')})"
+            )
     return " | ".join(parts)
 
 
@@ -226,14 +260,37 @@ def log():
     form = LogFilterForm(request.args)
     filters = _log_filters(form)
     if request.args.get("format") == "csv":
-        header = [_("N.º"), _("Fecha y hora (UTC)"), _("Ciclo"), _("Municipio"), _("Etapa"), _("Acción"), _("Por"),
-                  _("Justificación o motivo"), _("Requisitos sin cumplir"), _("Revocación derivada de"),
-                  _("Requisitos en ese momento")]
-        body = award_service.log_csv(award_service.log_rows(filters), header, action_label,
-                                     lambda stage: tr(stage.title), _snapshot_text)
-        return Response(body, mimetype="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="migraciudades-registro-certificacion-{utcnow():%Y%m%d}.csv"'})
+        header = [
+            _("N.º"),
+            _("Fecha y hora (UTC)"),
+            _("Ciclo"),
+            _("Municipio"),
+            _("Etapa"),
+            _("Acción"),
+            _("Por"),
+            _("Justificación o motivo"),
+            _("Requisitos sin cumplir"),
+            _("Revocación derivada de"),
+            _("Requisitos en ese momento"),
+        ]
+        body = award_service.log_csv(
+            award_service.log_rows(filters), header, action_label, lambda stage: tr(stage.title), _snapshot_text
+        )
+        return Response(
+            body,
+            mimetype="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="migraciudades-registro-certificacion-{utcnow():%Y%m%d}.csv"'
+            },
+        )
     page_obj = award_service.log_page(filters, request.args.get("page", 1, type=int))
     mcs = award_service.municipal_cycles_by_id([e.municipal_cycle_id for e in page_obj.items])
-    return render_template("stages/log.html", form=form, page=page_obj, mcs=mcs, action_label=action_label,
-                           kind_label=stage_service.kind_label, stage_titles=award_service.stage_titles())
+    return render_template(
+        "stages/log.html",
+        form=form,
+        page=page_obj,
+        mcs=mcs,
+        action_label=action_label,
+        kind_label=stage_service.kind_label,
+        stage_titles=award_service.stage_titles(),
+    )

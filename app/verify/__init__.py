@@ -1,4 +1,5 @@
 """Public verification: anyone holding a code checks a certificate; the credentials' https ids resolve here."""
+
 from flask import Blueprint
 
 bp = Blueprint("verify", __name__)

@@ -1,4 +1,5 @@
 """The code form of the public verification page (GET, so it needs no session)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -11,6 +12,10 @@ class CodeForm(FlaskForm):
     class Meta:
         csrf = False  # read-only GET form
 
-    code = StringField(_l("Código del certificado"), validators=[
-        DataRequired(_l("Escriba el código del certificado.")), Length(max=40)],
-        description=_l("Dieciséis letras y números, por ejemplo K7Q4-9MXD-2HPA-W3RT. Da igual usar mayúsculas o minúsculas."))
+    code = StringField(
+        _l("Código del certificado"),
+        validators=[DataRequired(_l("Escriba el código del certificado.")), Length(max=40)],
+        description=_l(
+            "Dieciséis letras y números, por ejemplo K7Q4-9MXD-2HPA-W3RT. Da igual usar mayúsculas o minúsculas."
+        ),
+    )

@@ -1,5 +1,6 @@
 """Public verification pages and the credentials' https ids. No login, no listing, no search: only
 someone holding a code can look a certificate up; attempts are rate-limited."""
+
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from app.credentials import ob3
@@ -43,8 +44,11 @@ def certificate(code: str):
     if certificate is None:
         return render_template("verify/form.html", form=CodeForm(formdata=None, data={"code": code}), unknown=True), 404
     return render_template(
-        "verify/certificate.html", certificate=certificate, claims=certificate.claims,
-        newer=service.superseding(certificate), grouped_code=grouped(certificate.code),
+        "verify/certificate.html",
+        certificate=certificate,
+        claims=certificate.claims,
+        newer=service.superseding(certificate),
+        grouped_code=grouped(certificate.code),
         credential_url=url_for("verify.credential", code=grouped(certificate.code)),
     )
 

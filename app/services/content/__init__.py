@@ -7,6 +7,7 @@ modules), `diagnostic` (the municipal diagnostic), `stages` (the certification s
 requirements), `metrics` (surface cues of the question banks); `common` holds the report, the YAML
 reader with line numbers, the field checks and the sync helpers they share.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

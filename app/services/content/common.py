@@ -1,4 +1,5 @@
 """What every content loader shares: the report, YAML with line numbers, field checks, Markdown."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,34 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Control characters PostgreSQL refuses (NUL) or that break exports and pages; tab and newlines are fine.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ALLOWED_TAGS = {
-    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "ul", "ol", "li",
-    "blockquote", "code", "pre", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr", "sup", "sub",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "abbr",
+    "sup",
+    "sub",
 }
 
 
@@ -106,9 +133,11 @@ def parse_yaml(text: str, rel: str, report: Report, line_offset: int = 0) -> Any
     finally:
         loader.dispose()
     for key, line, first in loader.repeated_keys:
-        report.error(rel, line + line_offset,
-                     f"key '{key}' is repeated in the same mapping (first at line {first + line_offset}); "
-                     "keep one")
+        report.error(
+            rel,
+            line + line_offset,
+            f"key '{key}' is repeated in the same mapping (first at line {first + line_offset}); keep one",
+        )
     return data
 
 
@@ -158,14 +187,29 @@ class Checker:
         out = {}
         for lang, text in value.items():
             if lang not in LANGUAGES:
-                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line), f"'{key}': unknown language '{lang}'")
+                self.report.error(
+                    self.rel,
+                    (line_of(value, lang) if isinstance(value, LineDict) else line),
+                    f"'{key}': unknown language '{lang}'",
+                )
             elif isinstance(text, (bool, int, float)):
-                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line),
-                                  f"'{key}.{lang}' was read as {text!r}, not as text: put it in quotes")
+                self.report.error(
+                    self.rel,
+                    (line_of(value, lang) if isinstance(value, LineDict) else line),
+                    f"'{key}.{lang}' was read as {text!r}, not as text: put it in quotes",
+                )
             elif not isinstance(text, str) or not text.strip():
-                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line), f"'{key}.{lang}' must be a non-empty text")
+                self.report.error(
+                    self.rel,
+                    (line_of(value, lang) if isinstance(value, LineDict) else line),
+                    f"'{key}.{lang}' must be a non-empty text",
+                )
             elif CONTROL_RE.search(text):
-                self.report.error(self.rel, (line_of(value, lang) if isinstance(value, LineDict) else line), f"'{key}.{lang}' contains a control character")
+                self.report.error(
+                    self.rel,
+                    (line_of(value, lang) if isinstance(value, LineDict) else line),
+                    f"'{key}.{lang}' contains a control character",
+                )
             else:
                 out[lang] = text.strip()
         if SOURCE not in out:
@@ -183,18 +227,23 @@ class Checker:
         value = mapping.get(name) if isinstance(mapping, dict) else None
         if not isinstance(value, str) or not KEY_RE.match(value):
             self.report.error(
-                self.rel, line_of(mapping, name),
+                self.rel,
+                line_of(mapping, name),
                 f"'{name}' is required: lowercase letters, digits and hyphens (got {value!r})",
             )
             return None
         if len(value) > max_len:
-            self.report.error(self.rel, line_of(mapping, name),
-                              f"'{name}' is {len(value)} characters long; at most {max_len} are stored")
+            self.report.error(
+                self.rel,
+                line_of(mapping, name),
+                f"'{name}' is {len(value)} characters long; at most {max_len} are stored",
+            )
             return None
         return value
 
-    def integer(self, mapping: Any, name: str, default: int | None, low: int, high: int,
-                allow_null: bool = False) -> int | None:
+    def integer(
+        self, mapping: Any, name: str, default: int | None, low: int, high: int, allow_null: bool = False
+    ) -> int | None:
         """An integer within [low, high]; `default` when absent."""
         if name not in mapping:
             if default is None and not allow_null:
@@ -204,9 +253,7 @@ class Checker:
         if value is None and allow_null:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.report.error(
-                self.rel, line_of(mapping, name), f"'{name}' must be a whole number from {low} to {high}"
-            )
+            self.report.error(self.rel, line_of(mapping, name), f"'{name}' must be a whole number from {low} to {high}")
             return default
         return value
 
@@ -225,7 +272,6 @@ class Checker:
             self.report.error(self.rel, line_of(mapping, name), f"'{name}' must be a non-empty list")
             return []
         return value
-
 
 
 def render_markdown(text: str) -> str:

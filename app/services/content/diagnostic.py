@@ -7,6 +7,7 @@ unique keys and positions, each with at least `MIN_INDICATORS` indicators, exact
 Indicator keys are unique across the file, so answers survive reordering; a removed indicator is
 retired, not deleted, so earlier diagnostics stay readable.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -93,8 +94,11 @@ def load_diagnostic(root: Path, report: Report) -> DiagnosticData | None:
         dimensions.append(dimension)
     special = [d for d in dimensions if d.special_section]
     if dimensions and len(special) != 1:
-        report.error(rel, line_of(data, "dimensions"),
-                     f"exactly one dimension must be the special section (special_section: true); found {len(special)}")
+        report.error(
+            rel,
+            line_of(data, "dimensions"),
+            f"exactly one dimension must be the special section (special_section: true); found {len(special)}",
+        )
     if len(report.errors) > errors_before:
         return None
     dimensions.sort(key=lambda d: d.position)
@@ -116,7 +120,9 @@ def _levels(data: dict, check: Checker, rel: str, report: Report) -> list[dict]:
         if label and description:
             levels.append({"value": value, "label": label, "description": description})
     if sorted(values) != [0, 1, 2]:
-        report.error(rel, line_of(data, "levels"), "levels must be exactly 0 (absent), 1 (partly present) and 2 (fully present)")
+        report.error(
+            rel, line_of(data, "levels"), "levels must be exactly 0 (absent), 1 (partly present) and 2 (fully present)"
+        )
     return sorted(levels, key=lambda level: level["value"])
 
 
@@ -144,8 +150,11 @@ def _dimension(item: dict, check: Checker, rel: str, report: Report, seen_indica
             indicators.append(IndicatorData(ikey, *texts))
     minimum = MIN_SPECIAL_INDICATORS if special else MIN_INDICATORS
     if len(indicators) < minimum and len(report.errors) == errors_before:
-        report.error(rel, line_of(item, "indicators"),
-                     f"dimension '{key}' needs at least {minimum} indicators (has {len(indicators)})")
+        report.error(
+            rel,
+            line_of(item, "indicators"),
+            f"dimension '{key}' needs at least {minimum} indicators (has {len(indicators)})",
+        )
     if len(report.errors) > errors_before:
         return None
     return DimensionData(key, position, title, description, special, indicators)
@@ -154,25 +163,58 @@ def _dimension(item: dict, check: Checker, rel: str, report: Report, seen_indica
 def sync_diagnostic(data: DiagnosticData, result: SyncResult) -> None:
     """Write the diagnostic definition; a second run changes nothing; removed items are retired."""
     tools = {t.key: t for t in db.session.scalars(select(DiagnosticTool))}
-    upsert(tools, data.key, DiagnosticTool, {
-        "key": data.key, "version": data.version, "title": data.title, "introduction": data.introduction,
-        "levels": data.levels,
-    }, "diagnostic", result)
+    upsert(
+        tools,
+        data.key,
+        DiagnosticTool,
+        {
+            "key": data.key,
+            "version": data.version,
+            "title": data.title,
+            "introduction": data.introduction,
+            "levels": data.levels,
+        },
+        "diagnostic",
+        result,
+    )
     dimensions = {d.key: d for d in db.session.scalars(select(DiagnosticDimension))}
     indicators = {i.key: i for i in db.session.scalars(select(DiagnosticIndicator))}
     kept_dims, kept_indicators = set(), set()
     for ddata in data.dimensions:
-        dimension = upsert(dimensions, ddata.key, DiagnosticDimension, {
-            "key": ddata.key, "position": ddata.position, "title": ddata.title, "description": ddata.description,
-            "special_section": ddata.special_section, "active": True,
-        }, "dimensions", result)
+        dimension = upsert(
+            dimensions,
+            ddata.key,
+            DiagnosticDimension,
+            {
+                "key": ddata.key,
+                "position": ddata.position,
+                "title": ddata.title,
+                "description": ddata.description,
+                "special_section": ddata.special_section,
+                "active": True,
+            },
+            "dimensions",
+            result,
+        )
         db.session.flush()
         kept_dims.add(dimension.id)
         for position, idata in enumerate(ddata.indicators, start=1):
-            indicator = upsert(indicators, idata.key, DiagnosticIndicator, {
-                "dimension_id": dimension.id, "key": idata.key, "position": position, "text": idata.text,
-                "guidance": idata.guidance, "evidence": idata.evidence, "active": True,
-            }, "indicators", result)
+            indicator = upsert(
+                indicators,
+                idata.key,
+                DiagnosticIndicator,
+                {
+                    "dimension_id": dimension.id,
+                    "key": idata.key,
+                    "position": position,
+                    "text": idata.text,
+                    "guidance": idata.guidance,
+                    "evidence": idata.evidence,
+                    "active": True,
+                },
+                "indicators",
+                result,
+            )
             db.session.flush()
             kept_indicators.add(indicator.id)
     retire(indicators.values(), kept_indicators, "indicators", result)

@@ -9,6 +9,7 @@ Measured per bank on the Spanish (source) text, and reported by `flask content c
 - duplicates across banks: question texts that are the same once normalised, or nearly so.
 Warnings fire outside the limits of issue 10 (the constants below).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,20 @@ DUPLICATE_SIMILARITY = 0.75  # difflib ratio of the normalised texts (unrelated 
 MIN_SHARED_WORDS = 0.3  # below this share of common words two texts cannot reach DUPLICATE_SIMILARITY in practice
 MAX_ABSOLUTE_GAP = 0.10  # keys and distractors carry absolute words at shares at most 10 points apart
 ABSOLUTE_WORDS = (
-    "solo", "solamente", "unicamente", "exclusivamente", "siempre", "nunca", "jamas", "todos", "todas",
-    "ninguno", "ninguna", "ningun", "en ningun caso", "cualquier",
+    "solo",
+    "solamente",
+    "unicamente",
+    "exclusivamente",
+    "siempre",
+    "nunca",
+    "jamas",
+    "todos",
+    "todas",
+    "ninguno",
+    "ninguna",
+    "ningun",
+    "en ningun caso",
+    "cualquier",
 )
 ABSOLUTE_RE = re.compile(r"\b(" + "|".join(ABSOLUTE_WORDS) + r")\b")
 ALL_NONE_ABOVE_RE = re.compile(
@@ -85,8 +98,10 @@ class BankMetrics:
 
     def summary(self) -> str:
         """One line for `flask content check`."""
+
         def pct(value: float | None) -> str:
             return "-" if value is None else f"{round(100 * value)}%"
+
         return (
             f"{self.module}: {self.questions} questions; applied {self.applied}/{self.questions} "
             f"({pct(self.applied_share)}); key longest {self.longest_is_key}/{self.single} single-choice "
@@ -135,24 +150,34 @@ def _similar(a: str, b: str, words_a: set, words_b: set) -> bool:
     if len(words_a & words_b) < MIN_SHARED_WORDS * len(words_a | words_b):
         return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.real_quick_ratio() >= DUPLICATE_SIMILARITY and matcher.quick_ratio() >= DUPLICATE_SIMILARITY \
+    return (
+        matcher.real_quick_ratio() >= DUPLICATE_SIMILARITY
+        and matcher.quick_ratio() >= DUPLICATE_SIMILARITY
         and matcher.ratio() >= DUPLICATE_SIMILARITY
+    )
 
 
 def _duplicates(modules, metrics: dict[str, BankMetrics], report: Report) -> None:
     """Questions of different banks whose normalised Spanish texts are the same or nearly so."""
-    items = [(m, q, text, set(text.split())) for m in modules for q in m.quiz.questions
-             for text in [normalise(q.text.get(SOURCE, ""))]]
+    items = [
+        (m, q, text, set(text.split()))
+        for m in modules
+        for q in m.quiz.questions
+        for text in [normalise(q.text.get(SOURCE, ""))]
+    ]
     for i, (module_a, question_a, text_a, words_a) in enumerate(items):
-        for module_b, question_b, text_b, words_b in items[i + 1:]:
+        for module_b, question_b, text_b, words_b in items[i + 1 :]:
             if module_a.key == module_b.key or not _similar(text_a, text_b, words_a, words_b):
                 continue
             metrics[module_a.key].duplicates.append(f"{question_a.key} ~ {module_b.key}/{question_b.key}")
             metrics[module_b.key].duplicates.append(f"{question_b.key} ~ {module_a.key}/{question_a.key}")
-            report.warn(module_b.quiz.rel, question_b.line,
-                        f"question '{question_b.key}' repeats question '{question_a.key}' of module "
-                        f"'{module_a.key}' ({module_a.quiz.rel}:{question_a.line}); no question may repeat "
-                        "across modules")
+            report.warn(
+                module_b.quiz.rel,
+                question_b.line,
+                f"question '{question_b.key}' repeats question '{question_a.key}' of module "
+                f"'{module_a.key}' ({module_a.quiz.rel}:{question_a.line}); no question may repeat "
+                "across modules",
+            )
 
 
 def check_banks(modules, report: Report) -> list[BankMetrics]:
@@ -164,19 +189,35 @@ def check_banks(modules, report: Report) -> list[BankMetrics]:
         if m.questions < MIN_QUESTIONS:
             report.warn(rel, 1, f"the bank has {m.questions} questions; at least {MIN_QUESTIONS} are needed")
         if m.length_cue is not None and m.length_cue > MAX_LENGTH_CUE:
-            report.warn(rel, 1, f"the correct option is the longest in {m.longest_is_key} of {m.single} "
-                                f"single-choice questions ({round(100 * m.length_cue)}%); at most a third")
+            report.warn(
+                rel,
+                1,
+                f"the correct option is the longest in {m.longest_is_key} of {m.single} "
+                f"single-choice questions ({round(100 * m.length_cue)}%); at most a third",
+            )
         if m.true_share is not None and not TRUE_SHARE_RANGE[0] <= m.true_share <= TRUE_SHARE_RANGE[1]:
-            report.warn(rel, 1, f"{m.true_answers} of {m.true_false} true/false questions are true "
-                                f"({round(100 * m.true_share)}%); keep it within 40-60%")
+            report.warn(
+                rel,
+                1,
+                f"{m.true_answers} of {m.true_false} true/false questions are true "
+                f"({round(100 * m.true_share)}%); keep it within 40-60%",
+            )
         if m.applied_share is not None and m.applied_share < MIN_APPLIED_SHARE:
-            report.warn(rel, 1, f"{m.applied} of {m.questions} questions are applied "
-                                f"({round(100 * m.applied_share)}%); at least 40% must be")
+            report.warn(
+                rel,
+                1,
+                f"{m.applied} of {m.questions} questions are applied "
+                f"({round(100 * m.applied_share)}%); at least 40% must be",
+            )
         gap = (m.distractors_absolute_share or 0) - (m.keys_absolute_share or 0)
         if m.keys and m.distractors and abs(gap) > MAX_ABSOLUTE_GAP:
-            report.warn(rel, 1, f"absolute words (solo, siempre, nunca...) are in {round(100 * m.keys_absolute_share)}% "
-                                f"of correct options but {round(100 * m.distractors_absolute_share)}% of wrong ones; "
-                                "keep them about as frequent in both")
+            report.warn(
+                rel,
+                1,
+                f"absolute words (solo, siempre, nunca...) are in {round(100 * m.keys_absolute_share)}% "
+                f"of correct options but {round(100 * m.distractors_absolute_share)}% of wrong ones; "
+                "keep them about as frequent in both",
+            )
         for where, line in m.all_none_above:
             report.warn(rel, line, f"option {where} is 'all/none of the above': write a real option instead")
     _duplicates(banks, metrics, report)

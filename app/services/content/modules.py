@@ -3,6 +3,7 @@
 Objects are matched by their stable keys, updated in place, and retired (never deleted) when they
 disappear, so learners' progress and past attempts stay.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -229,7 +230,8 @@ def _load_module(root: Path, folder: Path, report: Report) -> ModuleData | None:
     expected = computed_hours(module.lesson_minutes, module.activity_minutes, module.quiz_minutes)
     if hours != expected:
         report.error(
-            rel, line_of(data, "hours"),
+            rel,
+            line_of(data, "hours"),
             f"'hours' is {hours} but the module adds up to {expected}: lessons {module.lesson_minutes} min "
             f"+ activities {module.activity_minutes} min + quiz {module.quiz_minutes} min "
             f"= {module.lesson_minutes + module.activity_minutes + module.quiz_minutes} min "
@@ -253,8 +255,11 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
             report.error(rel_path(root, path), 1, "lesson file names look like NN-lesson-key.es.md")
             continue
         if len(match["key"]) > LESSON_KEY_MAX:
-            report.error(rel_path(root, path), 1, f"the lesson key is {len(match['key'])} characters long; "
-                                                  f"at most {LESSON_KEY_MAX} are stored")
+            report.error(
+                rel_path(root, path),
+                1,
+                f"the lesson key is {len(match['key'])} characters long; at most {LESSON_KEY_MAX} are stored",
+            )
             continue
         if match["lang"] not in LANGUAGES:
             report.error(rel_path(root, path), 1, f"unknown language '{match['lang']}'")
@@ -268,7 +273,11 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
             continue
         position = by_lang[SOURCE][0]
         if position in positions:
-            report.error(rel_path(root, by_lang[SOURCE][1]), 1, f"lesson number {position} is also used by '{positions[position]}'")
+            report.error(
+                rel_path(root, by_lang[SOURCE][1]),
+                1,
+                f"lesson number {position} is also used by '{positions[position]}'",
+            )
             continue
         positions[position] = key
         titles, bodies, minutes, digest = {}, {}, 0, hashlib.sha256()
@@ -294,9 +303,13 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
                 minutes, spanish_times = meta["minutes"], times
                 activity_minutes = activity["minutes"] if activity else 0
             elif spanish_times is not None and times != spanish_times:
-                report.error(rel, 2, "'minutes' and 'activity.minutes' must be the same in every language "
-                                     f"(Spanish file: {spanish_times[0]} and {spanish_times[1]}; this file: "
-                                     f"{times[0]} and {times[1]})")
+                report.error(
+                    rel,
+                    2,
+                    "'minutes' and 'activity.minutes' must be the same in every language "
+                    f"(Spanish file: {spanish_times[0]} and {spanish_times[1]}; this file: "
+                    f"{times[0]} and {times[1]})",
+                )
             if activity:
                 activity_titles[lang] = activity["title"]
                 prompts[lang] = render_markdown(activity["prompt"])
@@ -305,10 +318,19 @@ def _load_lessons(root: Path, folder: Path, report: Report) -> list[LessonData]:
                 for lang in LANGUAGES:
                     if lang in titles and lang not in activity_titles:
                         report.warn(rel_path(root, by_lang[lang][1]), 2, f"lesson '{key}' has no activity in '{lang}'")
-            lessons.append(LessonData(
-                key, position, minutes, titles, bodies, digest.hexdigest(), activity_minutes,
-                activity_titles or None, prompts or None,
-            ))
+            lessons.append(
+                LessonData(
+                    key,
+                    position,
+                    minutes,
+                    titles,
+                    bodies,
+                    digest.hexdigest(),
+                    activity_minutes,
+                    activity_titles or None,
+                    prompts or None,
+                )
+            )
     if not lessons and not report.errors:
         report.error(rel_dir, 1, "a module needs at least one lesson")
     lessons.sort(key=lambda lesson: lesson.position)
@@ -351,7 +373,9 @@ def _parse_lesson_file(path: Path, rel: str, report: Report) -> tuple[dict, str,
         report.error(rel, body_line, "the lesson has no text")
         ok = False
     if CONTROL_RE.search(raw):
-        report.error(rel, raw[:CONTROL_RE.search(raw).start()].count("\n") + 1, "the file contains a control character")
+        report.error(
+            rel, raw[: CONTROL_RE.search(raw).start()].count("\n") + 1, "the file contains a control character"
+        )
         ok = False
     if not ok:
         return None
@@ -377,7 +401,9 @@ def _parse_activity(meta: dict, rel: str, report: Report) -> dict | None:
             ok = False
     for name in activity:
         if name not in ("minutes", "title", "prompt"):
-            report.error(rel, line_of(activity, name) + 1, f"'activity.{name}' is not a known field (minutes, title, prompt)")
+            report.error(
+                rel, line_of(activity, name) + 1, f"'activity.{name}' is not a known field (minutes, title, prompt)"
+            )
             ok = False
     if not ok:
         return None
@@ -400,8 +426,11 @@ def _load_quiz(root: Path, folder: Path, report: Report) -> QuizData | None:
     estimated = check.integer(data, "estimated_minutes", 0, 0, 600)
     reveal = data.get("reveal_answers", DEFAULT_REVEAL)
     if reveal not in REVEAL_POLICIES:
-        report.error(rel, line_of(data, "reveal_answers"),
-                     f"'reveal_answers' must be one of {', '.join(REVEAL_POLICIES)} (got {reveal!r})")
+        report.error(
+            rel,
+            line_of(data, "reveal_answers"),
+            f"'reveal_answers' must be one of {', '.join(REVEAL_POLICIES)} (got {reveal!r})",
+        )
         reveal = DEFAULT_REVEAL
     questions, seen = [], set()
     for item in check.items(data, "questions"):
@@ -418,7 +447,8 @@ def _load_quiz(root: Path, folder: Path, report: Report) -> QuizData | None:
         questions.append(question)
     if questions and per_attempt and per_attempt > len(questions):
         report.error(
-            rel, line_of(data, "questions_per_attempt"),
+            rel,
+            line_of(data, "questions_per_attempt"),
             f"questions_per_attempt is {per_attempt} but the bank has only {len(questions)} questions",
         )
     return QuizData(pass_mark, max_attempts, per_attempt, time_limit, questions, estimated, reveal, rel)
@@ -470,7 +500,11 @@ def _load_question(item: dict, check: Checker, rel: str, report: Report) -> Ques
             report.error(rel, line_of(item, "choices"), "a question needs 2 to 8 choices")
         n_correct = sum(c.correct for c in choices)
         if kind == "single" and raw and n_correct != 1:
-            report.error(rel, line_of(item, "choices"), f"a single-choice question needs exactly one correct choice (has {n_correct})")
+            report.error(
+                rel,
+                line_of(item, "choices"),
+                f"a single-choice question needs exactly one correct choice (has {n_correct})",
+            )
         if kind == "multiple" and raw and n_correct < 1:
             report.error(rel, line_of(item, "choices"), "a multiple-choice question needs at least one correct choice")
     if len(report.errors) > errors_before:
@@ -501,20 +535,46 @@ def sync_modules(bundle, result: SyncResult) -> None:
 
     kept_modules = set()
     for mdata in bundle.modules:
-        module = upsert(modules, mdata.key, Module, {
-            "key": mdata.key, "position": mdata.position, "hours": mdata.hours, "title": mdata.title,
-            "summary": mdata.summary, "objectives": mdata.objectives, "active": True,
-        }, "modules", result)
+        module = upsert(
+            modules,
+            mdata.key,
+            Module,
+            {
+                "key": mdata.key,
+                "position": mdata.position,
+                "hours": mdata.hours,
+                "title": mdata.title,
+                "summary": mdata.summary,
+                "objectives": mdata.objectives,
+                "active": True,
+            },
+            "modules",
+            result,
+        )
         db.session.flush()
         kept_modules.add(module.id)
         kept_lessons = set()
         for ldata in mdata.lessons:
-            lesson = upsert(lessons, (module.id, ldata.key), Lesson, {
-                "module_id": module.id, "key": ldata.key, "position": ldata.position,
-                "minutes": ldata.minutes, "title": ldata.title, "body_html": ldata.body_html,
-                "source_hash": ldata.source_hash, "active": True, "activity_minutes": ldata.activity_minutes,
-                "activity_title": ldata.activity_title, "activity_prompt_html": ldata.activity_prompt_html,
-            }, "lessons", result)
+            lesson = upsert(
+                lessons,
+                (module.id, ldata.key),
+                Lesson,
+                {
+                    "module_id": module.id,
+                    "key": ldata.key,
+                    "position": ldata.position,
+                    "minutes": ldata.minutes,
+                    "title": ldata.title,
+                    "body_html": ldata.body_html,
+                    "source_hash": ldata.source_hash,
+                    "active": True,
+                    "activity_minutes": ldata.activity_minutes,
+                    "activity_title": ldata.activity_title,
+                    "activity_prompt_html": ldata.activity_prompt_html,
+                },
+                "lessons",
+                result,
+            )
             db.session.flush()
             kept_lessons.add(lesson.id)
         retire([v for (mid, _), v in lessons.items() if mid == module.id], kept_lessons, "lessons", result)
@@ -524,28 +584,63 @@ def sync_modules(bundle, result: SyncResult) -> None:
     db.session.flush()
 
 
-def _sync_quiz(module: Module, qdata: QuizData, quizzes: dict, questions: dict, choices: dict,
-               result: SyncResult) -> None:
-    quiz = upsert(quizzes, module.id, Quiz, {
-        "module_id": module.id, "pass_mark": qdata.pass_mark, "max_attempts": qdata.max_attempts,
-        "questions_per_attempt": qdata.questions_per_attempt, "time_limit_minutes": qdata.time_limit_minutes,
-        "estimated_minutes": qdata.estimated_minutes, "reveal_answers": qdata.reveal_answers,
-    }, "quizzes", result)
+def _sync_quiz(
+    module: Module, qdata: QuizData, quizzes: dict, questions: dict, choices: dict, result: SyncResult
+) -> None:
+    quiz = upsert(
+        quizzes,
+        module.id,
+        Quiz,
+        {
+            "module_id": module.id,
+            "pass_mark": qdata.pass_mark,
+            "max_attempts": qdata.max_attempts,
+            "questions_per_attempt": qdata.questions_per_attempt,
+            "time_limit_minutes": qdata.time_limit_minutes,
+            "estimated_minutes": qdata.estimated_minutes,
+            "reveal_answers": qdata.reveal_answers,
+        },
+        "quizzes",
+        result,
+    )
     db.session.flush()
     kept_questions = set()
     for position, question_data in enumerate(qdata.questions, start=1):
-        question = upsert(questions, (quiz.id, question_data.key), Question, {
-            "quiz_id": quiz.id, "key": question_data.key, "kind": question_data.kind, "position": position,
-            "text": question_data.text, "explanation": question_data.explanation, "active": True,
-        }, "questions", result)
+        question = upsert(
+            questions,
+            (quiz.id, question_data.key),
+            Question,
+            {
+                "quiz_id": quiz.id,
+                "key": question_data.key,
+                "kind": question_data.kind,
+                "position": position,
+                "text": question_data.text,
+                "explanation": question_data.explanation,
+                "active": True,
+            },
+            "questions",
+            result,
+        )
         db.session.flush()
         kept_questions.add(question.id)
         kept_choices = set()
         for cpos, cdata in enumerate(question_data.choices, start=1):
-            choice = upsert(choices, (question.id, cdata.key), Choice, {
-                "question_id": question.id, "key": cdata.key, "position": cpos, "text": cdata.text,
-                "is_correct": cdata.correct, "active": True,
-            }, "choices", result)
+            choice = upsert(
+                choices,
+                (question.id, cdata.key),
+                Choice,
+                {
+                    "question_id": question.id,
+                    "key": cdata.key,
+                    "position": cpos,
+                    "text": cdata.text,
+                    "is_correct": cdata.correct,
+                    "active": True,
+                },
+                "choices",
+                result,
+            )
             db.session.flush()
             kept_choices.add(choice.id)
         retire([c for (qid, _), c in choices.items() if qid == question.id], kept_choices, "choices", result)
@@ -576,18 +671,25 @@ def modules_to_retire(bundle) -> list[RetiredModule]:
     """Active modules in the database whose key the bundle no longer has, with their learners
     (people with lesson progress or quiz attempts in them); two queries."""
     keys = {m.key for m in bundle.modules}
-    doomed = [m for m in db.session.scalars(select(Module).where(Module.active).order_by(Module.position))
-              if m.key not in keys]
+    doomed = [
+        m
+        for m in db.session.scalars(select(Module).where(Module.active).order_by(Module.position))
+        if m.key not in keys
+    ]
     if not doomed:
         return []
     ids = [m.id for m in doomed]
     people = union(
         select(Lesson.module_id.label("module_id"), LessonProgress.user_id.label("user_id"))
-        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id).where(Lesson.module_id.in_(ids)),
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(Lesson.module_id.in_(ids)),
         select(Quiz.module_id.label("module_id"), QuizAttempt.user_id.label("user_id"))
-        .join(QuizAttempt, QuizAttempt.quiz_id == Quiz.id).where(Quiz.module_id.in_(ids)),
+        .join(QuizAttempt, QuizAttempt.quiz_id == Quiz.id)
+        .where(Quiz.module_id.in_(ids)),
     ).subquery()
-    counts = dict(db.session.execute(
-        select(people.c.module_id, func.count(people.c.user_id.distinct())).group_by(people.c.module_id)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            select(people.c.module_id, func.count(people.c.user_id.distinct())).group_by(people.c.module_id)
+        ).all()
+    )
     return [RetiredModule(m.key, m.title, counts.get(m.id, 0)) for m in doomed]

@@ -6,6 +6,7 @@ every requirement of a kind from the closed set in `app.services.stages.KINDS` (
 per stage) with exactly the parameters that kind takes, and exactly one final stage, the last. Removed
 stages are retired (not deleted) so earlier awards stay readable.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,8 +72,11 @@ def load_stages(root: Path, report: Report) -> list[StageData] | None:
     finals = [s for s in stages if s.final]
     if stages and len(report.errors) == errors_before:
         if len(finals) != 1:
-            report.error(rel, line_of(data, "stages"),
-                         f"exactly one stage must be the final one (final: true); found {len(finals)}")
+            report.error(
+                rel,
+                line_of(data, "stages"),
+                f"exactly one stage must be the final one (final: true); found {len(finals)}",
+            )
         elif finals[0] is not stages[-1]:
             report.error(rel, line_of(data, "stages"), f"the final stage '{finals[0].key}' must come last")
     if len(report.errors) > errors_before:
@@ -95,7 +99,9 @@ def _stage(item: dict, check: Checker, rel: str, report: Report) -> StageData | 
         if requirement is None:
             continue
         if requirement["kind"] in kinds_seen:
-            report.error(rel, line_of(raw, "kind"), f"requirement kind '{requirement['kind']}' appears twice in stage '{key}'")
+            report.error(
+                rel, line_of(raw, "kind"), f"requirement kind '{requirement['kind']}' appears twice in stage '{key}'"
+            )
             continue
         kinds_seen.add(requirement["kind"])
         requirements.append(requirement)
@@ -111,8 +117,11 @@ def _requirement(raw, stage: dict, rel: str, report: Report) -> dict | None:
         return None
     kind_name = raw.get("kind")
     if kind_name not in kinds:
-        report.error(rel, line_of(raw, "kind"),
-                     f"unknown requirement kind {kind_name!r}; known kinds: {', '.join(sorted(kinds))}")
+        report.error(
+            rel,
+            line_of(raw, "kind"),
+            f"unknown requirement kind {kind_name!r}; known kinds: {', '.join(sorted(kinds))}",
+        )
         return None
     kind = kinds[kind_name]
     known = {p.name: p for p in kind.params}
@@ -160,10 +169,22 @@ def sync_stages(stages: list[StageData], result: SyncResult) -> None:
     existing = {s.key: s for s in db.session.scalars(select(Stage))}
     kept = set()
     for data in stages:
-        stage = upsert(existing, data.key, Stage, {
-            "key": data.key, "position": data.position, "title": data.title, "description": data.description,
-            "final": data.final, "requirements": data.requirements, "active": True,
-        }, "stages", result)
+        stage = upsert(
+            existing,
+            data.key,
+            Stage,
+            {
+                "key": data.key,
+                "position": data.position,
+                "title": data.title,
+                "description": data.description,
+                "final": data.final,
+                "requirements": data.requirements,
+                "active": True,
+            },
+            "stages",
+            result,
+        )
         db.session.flush()
         kept.add(stage.id)
     retire(existing.values(), kept, "stages", result)
