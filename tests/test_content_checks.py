@@ -99,8 +99,10 @@ def test_a_bank_built_to_fail_every_cue_limit_raises_every_warning(tree):
     assert any("0 of 11 questions are applied (0%)" in w for w in warnings)
     assert any("absolute words" in w and "0% of correct options" in w for w in warnings)
     assert any("option x-07/c is 'all/none of the above'" in w for w in warnings)
+    assert any("the correct option is written first in 7 of 7 single-choice questions (100%)" in w for w in warnings)
     metrics = next(m for m in bundle.bank_metrics if m.module == "basico")
     assert (metrics.single, metrics.longest_is_key, metrics.true_false, metrics.true_answers) == (7, 6, 4, 0)
+    assert metrics.key_first == 7
     assert (metrics.keys_absolute, metrics.distractors_absolute) == (0, 19)
 
 
@@ -318,6 +320,6 @@ def test_check_command_prints_hours_and_bank_figures(app):
     assert result.exit_code == 0, result.output
     assert "basico: 2 h = lessons 20 min + activities 60 min + quiz 30 min" in result.output
     assert (
-        "bank basico: 5 questions; applied 0/5 (0%); key longest 1/2 single-choice (50%); true 1/2 "
-        "true/false (50%); 1 multiple-choice"
+        "bank basico: 5 questions; applied 0/5 (0%); key longest 1/2 single-choice (50%); key first 1/2 (50%); "
+        "true 1/2 true/false (50%); 1 multiple-choice"
     ) in result.output

@@ -186,8 +186,11 @@ def dimension(mc_id: int, dimension_key: str):
     can_edit = permissions.can_edit_cycle_records(current_user, mc) and review.editable(current.state or "draft")
     errors = {}
     if request.method == "POST":
-        if not can_edit:
+        if not permissions.can_edit_cycle_records(current_user, mc):
             abort(403)
+        if not can_edit:  # submitted or validated: say so rather than refuse
+            flash(MESSAGES["locked"](), "error")
+            return redirect(url_for("diagnostic.dimension", mc_id=mc.id, dimension_key=dim.key))
         try:
             diagnostic_service.save_answers(current_user, mc, _answers_from_form(result))
             db.session.commit()
@@ -222,10 +225,10 @@ def autosave(mc_id: int, dimension_key: str):
     """The autosave script's endpoint: the same fields as the form; answers JSON."""
     mc = _mc_or_404(mc_id)
     dim = _dimension_or_404(dimension_key)
-    if not request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):  # noqa: E713
-        return jsonify(saved=False, error=_("Formato no admitido: envíe los campos del formulario.")), 415
     if not permissions.can_edit_cycle_records(current_user, mc):
         return jsonify(saved=False, error=_("No puede cambiar este diagnóstico.")), 403
+    if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return jsonify(saved=False, error=_("Formato no admitido: envíe los campos del formulario.")), 415
     current = diagnostic_service.view(mc)
     result = next(d for d in current.dimensions if d.dimension.id == dim.id)
     try:

@@ -20,6 +20,7 @@ from difflib import SequenceMatcher
 from app.services.content.common import SOURCE, Report
 
 MIN_QUESTIONS = 24
+MAX_FIRST_CUE = 0.4
 MAX_LENGTH_CUE = 1 / 3
 TRUE_SHARE_RANGE = (0.40, 0.60)
 MIN_APPLIED_SHARE = 0.40
@@ -65,6 +66,7 @@ class BankMetrics:
     questions: int = 0
     single: int = 0
     longest_is_key: int = 0
+    key_first: int = 0  # single-choice items whose correct option is written first in the file
     true_false: int = 0
     true_answers: int = 0
     applied: int = 0
@@ -79,6 +81,10 @@ class BankMetrics:
     @property
     def length_cue(self) -> float | None:
         return self.longest_is_key / self.single if self.single else None
+
+    @property
+    def first_cue(self) -> float | None:
+        return self.key_first / self.single if self.single else None
 
     @property
     def true_share(self) -> float | None:
@@ -105,7 +111,7 @@ class BankMetrics:
         return (
             f"{self.module}: {self.questions} questions; applied {self.applied}/{self.questions} "
             f"({pct(self.applied_share)}); key longest {self.longest_is_key}/{self.single} single-choice "
-            f"({pct(self.length_cue)}); true {self.true_answers}/{self.true_false} true/false ({pct(self.true_share)}); "
+            f"({pct(self.length_cue)}); key first {self.key_first}/{self.single} ({pct(self.first_cue)}); true {self.true_answers}/{self.true_false} true/false ({pct(self.true_share)}); "
             f"{self.multiple} multiple-choice; absolute words in {self.keys_absolute}/{self.keys} keys "
             f"({pct(self.keys_absolute_share)}) vs {self.distractors_absolute}/{self.distractors} distractors "
             f"({pct(self.distractors_absolute_share)}); {len(self.duplicates)} cross-bank duplicates"
@@ -128,6 +134,7 @@ def _measure(module) -> BankMetrics:
             others = [len(t.strip()) for c, t in texts if not c.correct]
             metrics.single += 1
             metrics.longest_is_key += bool(others) and key_len > max(others)
+            metrics.key_first += question.choices[0].correct
         for choice, text in texts:
             has_absolute = bool(ABSOLUTE_RE.search(normalise(text)))
             if choice.correct:
@@ -194,6 +201,15 @@ def check_banks(modules, report: Report) -> list[BankMetrics]:
                 1,
                 f"the correct option is the longest in {m.longest_is_key} of {m.single} "
                 f"single-choice questions ({round(100 * m.length_cue)}%); at most a third",
+            )
+        if m.first_cue is not None and m.first_cue > MAX_FIRST_CUE:
+            # Choices are shown shuffled, but their ids follow the file's order: a key usually written
+            # first would be the choice with the smallest id, a cue a learner could read in the page.
+            report.warn(
+                rel,
+                1,
+                f"the correct option is written first in {m.key_first} of {m.single} single-choice "
+                f"questions ({round(100 * m.first_cue)}%); vary its position (at most 40%)",
             )
         if m.true_share is not None and not TRUE_SHARE_RANGE[0] <= m.true_share <= TRUE_SHARE_RANGE[1]:
             report.warn(
