@@ -320,6 +320,6 @@ def test_check_command_prints_hours_and_bank_figures(app):
     assert result.exit_code == 0, result.output
     assert "basico: 2 h = lessons 20 min + activities 60 min + quiz 30 min" in result.output
     assert (
-        "bank basico: 5 questions; applied 0/5 (0%); key longest 1/2 single-choice (50%); key first 1/2 (50%); "
+        "bank basico: 5 questions; applied 0/5 (0%); key longest 1/2 single-choice (50%); key first 2/2 (100%); "
         "true 1/2 true/false (50%); 1 multiple-choice"
     ) in result.output
