@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import pathlib
 import re
 import socket
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import settings
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
@@ -27,6 +29,12 @@ from app.services.accounts import create_user
 from app.services.cycles import FOCAL, SUBSTITUTE, admit, create_cycle, current_cycle, designate
 from app.services.content import load_content, sync_content
 from config import TestConfig
+
+# Property-based tests draw the same examples on every run (CI time stays predictable, failures
+# reproduce); set HYPOTHESIS_PROFILE=explore locally to draw new ones.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 FIXTURE_CONTENT = pathlib.Path(__file__).parent / "fixtures" / "content"
 PASSWORD = "una-clave-segura"

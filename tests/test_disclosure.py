@@ -203,7 +203,11 @@ def test_demo_overview_keeps_its_headline(request_context):
 cell = st.one_of(st.integers(0, 6), st.integers(0, 20))
 group = st.fixed_dictionaries(dict.fromkeys(RAW, cell))
 programmes = st.dictionaries(st.sampled_from(["A", "B", "C", "D"]), group, min_size=1, max_size=3)
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Derandomised: the same examples on every run, so the suite's time is predictable (a rare generated
+# programme can make the adversary's exhaustive search slow); the fixed cases cover the numbers.
+SETTINGS = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @SETTINGS

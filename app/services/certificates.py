@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale, format_date
@@ -215,7 +215,11 @@ def municipal_claims(
     """What a municipality's certificate for a cycle says: the stages awarded, frozen now, in a language."""
     with force_locale(language):
         lines = [
-            _("%(stage)s: otorgada el %(date)s", stage=tr(title, language), date=awarded_on)
+            _(
+                "%(stage)s: otorgada el %(date)s",
+                stage=tr(title, language),
+                date=format_date(date.fromisoformat(awarded_on), "long"),
+            )
             for title, awarded_on in stages
         ]
         claims = {
