@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Application, MunicipalCycle, User, utcnow
@@ -51,22 +49,12 @@ class ProfileData:
 
 def application_of(mc: MunicipalCycle) -> Application | None:
     """The application of a municipality's cycle, if one was started."""
-    return db.session.scalar(select(Application).where(Application.municipal_cycle_id == mc.id))
+    return review.record_of(Application, mc)
 
 
 def get_or_start(mc: MunicipalCycle) -> Application:
     """The application of a municipality's cycle, starting a draft the first time (safe under races)."""
-    app_row = application_of(mc)
-    if app_row is None:
-        try:
-            with db.session.begin_nested():
-                app_row = Application(municipal_cycle_id=mc.id)
-                db.session.add(app_row)
-        except IntegrityError:  # a simultaneous first save created it
-            app_row = application_of(mc)
-            if app_row is None:
-                raise
-    return app_row
+    return review.start_record(Application, mc)
 
 
 def save_profile(actor: User, mc: MunicipalCycle, data: ProfileData) -> Application:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
@@ -113,22 +112,12 @@ def score_levels(levels: list[int | None]) -> float | None:
 
 def diagnostic_of(mc: MunicipalCycle) -> Diagnostic | None:
     """The diagnostic of a municipality's cycle, if started."""
-    return db.session.scalar(select(Diagnostic).where(Diagnostic.municipal_cycle_id == mc.id))
+    return review.record_of(Diagnostic, mc)
 
 
 def get_or_start(mc: MunicipalCycle) -> Diagnostic:
     """The diagnostic of a municipality's cycle, starting it the first time (safe under races)."""
-    row = diagnostic_of(mc)
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                row = Diagnostic(municipal_cycle_id=mc.id)
-                db.session.add(row)
-        except IntegrityError:
-            row = diagnostic_of(mc)
-            if row is None:
-                raise
-    return row
+    return review.start_record(Diagnostic, mc)
 
 
 def definition() -> tuple[DiagnosticTool | None, list[DiagnosticDimension], list[DiagnosticIndicator]]:

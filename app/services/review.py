@@ -9,6 +9,7 @@ event, in the same transaction as the change. The allowed moves are the table be
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import MunicipalCycle, ReviewEvent, User, utcnow
@@ -139,3 +140,23 @@ def latest_comments(mc_id: int, subject: str) -> ReviewEvent | None:
         .order_by(ReviewEvent.created_at.desc(), ReviewEvent.id.desc())
         .limit(1)
     )
+
+
+def record_of(model, mc: MunicipalCycle):
+    """A municipality's cycle's one record of a kind (application, diagnostic, work plan), if started."""
+    return db.session.scalar(select(model).where(model.municipal_cycle_id == mc.id))
+
+
+def start_record(model, mc: MunicipalCycle):
+    """That record, started as a draft the first time; a simultaneous first save creates one row only."""
+    row = record_of(model, mc)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = model(municipal_cycle_id=mc.id)
+                db.session.add(row)
+        except IntegrityError:
+            row = record_of(model, mc)
+            if row is None:
+                raise
+    return row

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -44,22 +43,12 @@ class PlanError(Exception):
 
 def plan_of(mc: MunicipalCycle) -> WorkPlan | None:
     """The work plan record (its state) of a municipality's cycle, if started."""
-    return db.session.scalar(select(WorkPlan).where(WorkPlan.municipal_cycle_id == mc.id))
+    return review.record_of(WorkPlan, mc)
 
 
 def get_or_start(mc: MunicipalCycle) -> WorkPlan:
     """The work plan of a municipality's cycle, starting it the first time (safe under races)."""
-    row = plan_of(mc)
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                row = WorkPlan(municipal_cycle_id=mc.id)
-                db.session.add(row)
-        except IntegrityError:
-            row = plan_of(mc)
-            if row is None:
-                raise
-    return row
+    return review.start_record(WorkPlan, mc)
 
 
 def priorities_of(mc: MunicipalCycle) -> list[Priority]:
