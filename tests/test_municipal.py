@@ -490,9 +490,18 @@ def test_plan_needs_validated_diagnostic_complete_actions_and_iom_approval(clien
     client.post(f"/municipal/{mc}/plan", data={"action": "priority", "p-dimension": dim, "p-title": "Mesa de atención"})
     priority = in_app(lambda: db.session.scalar(select(Priority)))
     area = in_app(lambda: db.session.scalar(select(Area.id)))
+    prefix = f"a{priority.id}-"
+    invalid = client.post(
+        f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
+        data={f"{prefix}description": "", f"{prefix}indicator": "Mesas abiertas", f"{prefix}due_on": "2026-13-40"},
+    )
+    page = invalid.get_data(as_text=True)
+    assert invalid.status_code == 200 and "error-summary" in page and "Describa la acción." in page
+    assert 'value="Mesas abiertas"' in page, "the input is kept after an error"
+    assert in_app(lambda: db.session.scalar(select(PlanAction.id))) is None
     client.post(
         f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
-        data={"a-description": "Abrir la mesa", "a-area": 0, "a-indicator": ""},
+        data={f"{prefix}description": "Abrir la mesa", f"{prefix}area": 0, f"{prefix}indicator": ""},
     )
     client.post(f"/municipal/{mc}/plan", data={"action": "submit"})
     assert (
@@ -502,11 +511,11 @@ def test_plan_needs_validated_diagnostic_complete_actions_and_iom_approval(clien
     client.post(
         f"/municipal/{mc}/plan/priorities/{priority.id}/actions",
         data={
-            "a-description": "Capacitar a la ventanilla",
-            "a-area": area,
-            "a-due_on": past,
-            "a-indicator": "Personas atendidas por mes",
-            "a-target": "100",
+            f"{prefix}description": "Capacitar a la ventanilla",
+            f"{prefix}area": area,
+            f"{prefix}due_on": past,
+            f"{prefix}indicator": "Personas atendidas por mes",
+            f"{prefix}target": "100",
         },
     )
     client.post(f"/municipal/{mc}/plan", data={"action": "submit"})

@@ -452,7 +452,6 @@ def plan(mc_id: int):
     priority_form.dimension.choices = _dimension_choices(current)
     decision = DecisionForm(prefix="review")
     decision.decision.choices = [("approve", _("Aprobar")), ("return", _("Devolver con comentarios"))]
-    areas = _areas()
     if request.method == "POST":
         action = request.form.get("action")
         try:
@@ -489,13 +488,44 @@ def plan(mc_id: int):
         except (plan_service.PlanError, review.ReviewError) as error:
             db.session.rollback()
             flash(_message(error), "error")
+    return _render_plan(mc, current, plan_row, priority_form=priority_form, decision=decision)
+
+
+def _action_form(priority_id: int, areas: list[Area]) -> ActionForm:
+    """The 'add an action' form of one priority (its own prefix: field ids stay unique on the page)."""
+    form = ActionForm(prefix=f"a{priority_id}")
+    form.area.choices = [(0, _("Elija un área"))] + [(a.id, tr(a.name)) for a in areas]
+    return form
+
+
+def _render_plan(
+    mc: MunicipalCycle,
+    current=None,
+    plan_row=None,
+    *,
+    priority_form=None,
+    decision=None,
+    failed_action: ActionForm | None = None,
+    failed_priority: int | None = None,
+):
+    """The plan page; a form that failed validation is shown again with its errors and the input kept."""
+    current = current or diagnostic_service.view(mc)
+    plan_row = plan_row or plan_service.plan_of(mc)
+    areas = _areas()
+    if priority_form is None:
+        priority_form = PriorityForm(prefix="p")
+        priority_form.dimension.choices = _dimension_choices(current)
+    if decision is None:
+        decision = DecisionForm(prefix="review")
+        decision.decision.choices = [("approve", _("Aprobar")), ("return", _("Devolver con comentarios"))]
     priorities = plan_service.priorities_of(mc)
     can_edit = permissions.can_edit_cycle_records(current_user, mc)
     plan_editable = (
         can_edit and current.state == "validated" and review.editable(plan_row.state if plan_row else "draft")
     )
-    action_form = ActionForm(prefix="a")
-    action_form.area.choices = [(0, _("Elija un área"))] + [(a.id, tr(a.name)) for a in areas]
+    action_forms = {p.id: _action_form(p.id, areas) for p in priorities}
+    if failed_action is not None:
+        action_forms[failed_priority] = failed_action
     progress_form = ProgressForm(prefix="g")
     return render_template(
         "diagnostic/plan.html",
@@ -504,7 +534,9 @@ def plan(mc_id: int):
         plan=plan_row,
         priorities=priorities,
         priority_form=priority_form,
-        action_form=action_form,
+        action_forms=action_forms,
+        failed_action=failed_action,
+        failed_priority=failed_priority,
         progress_form=progress_form,
         decision=decision,
         lowest=current.lowest(2) if current.state == "validated" else [],
@@ -529,13 +561,9 @@ def action_add(mc_id: int, priority_id: int):
     mc = _mc_or_404(mc_id)
     _require_edit(mc)
     priority = _priority_or_404(mc, priority_id)
-    form = ActionForm(prefix="a")
-    form.area.choices = [(0, "")] + [(a.id, tr(a.name)) for a in _areas()]
+    form = _action_form(priority.id, _areas())
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return redirect(url_for("diagnostic.plan", mc_id=mc.id) + f"#priority-{priority.id}")
+        return _render_plan(mc, failed_action=form, failed_priority=priority.id)
     try:
         plan_service.add_action(
             current_user,
