@@ -147,8 +147,10 @@ def lesson(key: str, lesson_key: str):
     if index is None:
         abort(404)
     current = lessons[index]
-    state = progress_service.record_lesson_view(current_user.id, current.id)
-    db.session.commit()
+    state = progress_service.lesson_state(current_user.id, current.id)
+    if state is None:  # the first view writes (once); later views only read
+        state = progress_service.record_lesson_view(current_user.id, current.id)
+        db.session.commit()
     entry = workbook_service.entry_for(current_user.id, current.id) if current.has_activity else None
     return render_template(
         "learning/lesson.html",

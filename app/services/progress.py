@@ -161,9 +161,17 @@ def _insert(model):
     return insert(model)
 
 
+def lesson_state(user_id: int, lesson_id: int) -> LessonProgress | None:
+    """The learner's progress row for one lesson, or None if they never opened it."""
+    return db.session.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+    )
+
+
 def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
     """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
-    views of the same lesson store one row and neither fails."""
+    views of the same lesson store one row and neither fails. Callers on a read path check
+    `lesson_state` first, so a lesson already opened costs no write and no commit."""
     db.session.execute(
         _insert(LessonProgress)
         .values(user_id=user_id, lesson_id=lesson_id, started_at=utcnow())
