@@ -126,15 +126,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=int, default=30, help="seconds per scenario")
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients per scenario")
-    parser.add_argument("--takers", type=int, default=2000, help="paced quiz takers in the capacity run")
-    parser.add_argument("--capacity-duration", type=int, default=120)
+    parser.add_argument("--takers", type=int, default=2_000, help="quiz takers simulated in the capacity run")
+    parser.add_argument("--taker-rate", type=float, default=0.02, help="requests per second of one taker")
+    parser.add_argument("--capacity-users", type=int, default=200, help="locust users that carry those takers")
+    parser.add_argument("--capacity-duration", type=int, default=150)
     parser.add_argument("--skip-capacity", action="store_true")
     parser.add_argument("--json", default=str(ROOT / "instance" / "benchmark" / "load.json"))
     args = parser.parse_args()
     if not LOCUST.exists():
         raise SystemExit("locust is missing: run `make bench-install` (requirements-bench.txt)")
 
-    learners = max(args.takers, args.clients) + 50
+    learners = args.capacity_users + args.clients * 3 + 50
     database_url = args.database_url
     built_here = database_url is None
     if built_here:

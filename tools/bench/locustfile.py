@@ -6,17 +6,22 @@ Each scenario is one user class, chosen with locust's class-name argument:
 - QuizTaker: a fresh learner from the pool: start an attempt, view it, save eight times (form saves and
   autosaves), review, submit, see the result; the submitted attempt ids go to LOAD_SUBMITTED (a file) so
   the run can be checked in the database afterwards.
-- PacedQuizTaker: the same path at a human pace (about 0.02 requests per second each), for capacity.
+- PacedQuizTaker: the same path at a steady pace (LOAD_PACE requests per second each), for capacity:
+  N takers at 0.02 req/s reach the server as N x 0.02 req/s, which fewer, faster simulated users
+  reproduce (sessions are cookies: how many distinct people send the requests costs the server nothing).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import threading
 from urllib.parse import urlencode
 
+import gevent
+import gevent.event
 from locust import FastHttpUser, constant, constant_throughput, events, task
 
 PASSWORD = "benchmark-pass"
@@ -34,6 +39,8 @@ MODULE_KEYS = os.environ.get(
 ).split(",")
 
 _lock = threading.Lock()
+_ready = gevent.event.Event()  # set once every user has signed in: the figures count from then on
+_signed_in = {"n": 0}
 _next = {"reader": 0, "taker": 0}
 submitted: list[int] = []
 
@@ -53,9 +60,9 @@ def _form(fields: dict) -> str:
     return urlencode(fields, doseq=True)
 
 
-def _csrf(html: str) -> str:
-    match = CSRF.search(html)
-    return match.group(1) or match.group(2)
+def _csrf(html: str | None) -> str | None:
+    match = CSRF.search(html or "")
+    return (match.group(1) or match.group(2)) if match else None
 
 
 class SignedIn(FastHttpUser):
@@ -63,8 +70,9 @@ class SignedIn(FastHttpUser):
     wait_time = constant(0)
 
     def sign_in(self, email: str) -> None:
-        page = self.client.get("/auth/login", name="sign-in page")
-        token = _csrf(page.text)
+        token = None
+        while token is None:  # a refused connection under overload is a failure already counted: retry
+            token = _csrf(self.client.get("/auth/login", name="sign-in page").text)
         self.client.post(
             "/auth/login",
             data={"csrf_token": token, "email": email, "password": PASSWORD},
@@ -72,6 +80,11 @@ class SignedIn(FastHttpUser):
             allow_redirects=False,
         )
         self.csrf = token
+        _signed_in["n"] += 1
+        if _signed_in["n"] >= self.environment.runner.target_user_count and not _ready.is_set():
+            self.environment.stats.reset_all()  # steady state only: sign-ins are not what is measured
+            _ready.set()
+        _ready.wait()
 
 
 class Hello(FastHttpUser):
@@ -125,16 +138,16 @@ class QuizTaker(SignedIn):
             allow_redirects=False,
             catch_response=True,
         ) as start:
-            location = start.headers.get("Location", "")
+            location = (start.headers or {}).get("Location", "")
             if "/attempts/" not in location:
                 start.failure(f"no attempt started ({start.status_code} {location})")
                 return
         url = "/attempts/" + location.rsplit("/attempts/", 1)[1]
-        page = self.client.get(url, name="quiz view").text
+        page = self.client.get(url, name="quiz view").text or ""
         answers = {"asked": [a or b for a, b in ASKED.findall(page)]}
         for name1, value1, value2, name2 in FIELD.findall(page):
             answers.setdefault(name1 or name2, [value1 or value2])
-        self.csrf = _csrf(page)
+        self.csrf = _csrf(page) or self.csrf
         for save in range(8):
             if save % 2:
                 self.client.post(
@@ -168,7 +181,14 @@ class QuizTaker(SignedIn):
 
 
 class PacedQuizTaker(QuizTaker):
-    wait_time = constant_throughput(float(os.environ.get("LOAD_PACE", "0.02")) / 13)  # 13 requests a round
+    """LOAD_PACE requests per second each (13 requests a round), first round at a random moment of the
+    first period, so the arrival rate is steady rather than a burst at spawn."""
+
+    wait_time = constant_throughput(float(os.environ.get("LOAD_PACE", "0.02")) / 13)
+
+    def on_start(self):
+        super().on_start()
+        gevent.sleep(random.uniform(0, 13 / float(os.environ.get("LOAD_PACE", "0.02"))))
 
 
 @events.test_stop.add_listener
