@@ -72,16 +72,20 @@ def run_scenario(host, user_class, users, spawn, duration, env, workdir) -> dict
         user_class,
     ]
     subprocess.run(command, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, timeout=duration + 120)
+
+    def number(raw: str) -> float:
+        return float(raw) if raw not in ("", "N/A") else 0.0
+
     rows = {}
     with open(f"{prefix}_stats.csv") as handle:
         for row in csv.DictReader(handle):
             rows[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
-                "rps": round(float(row["Requests/s"]), 1),
-                "median_ms": float(row["50%"] or 0),
-                "p95_ms": float(row["95%"] or 0),
-                "p99_ms": float(row["99%"] or 0),
+                "rps": round(number(row["Requests/s"]), 1),
+                "median_ms": number(row["50%"]),
+                "p95_ms": number(row["95%"]),
+                "p99_ms": number(row["99%"]),
             }
     return rows
 
@@ -131,6 +135,7 @@ def main() -> None:
     parser.add_argument("--capacity-users", type=int, default=200, help="locust users that carry those takers")
     parser.add_argument("--capacity-duration", type=int, default=150)
     parser.add_argument("--skip-capacity", action="store_true")
+    parser.add_argument("--only-capacity", action="store_true", help="the hello ceiling and the capacity run only")
     parser.add_argument("--json", default=str(ROOT / "instance" / "benchmark" / "load.json"))
     args = parser.parse_args()
     if not LOCUST.exists():
@@ -206,13 +211,17 @@ def main() -> None:
             LOAD_TAKERS=str(learners),
             LOAD_SUBMITTED=str(submitted_file),
         )
-        plan = [
-            ("Hello", args.clients),
-            ("LessonReader", args.clients),
-            ("Catalogue", args.clients),
-            ("MyProgress", args.clients),
-            ("QuizTaker", args.clients),
-        ]
+        plan = [("Hello", args.clients)]
+        plan += (
+            []
+            if args.only_capacity
+            else [
+                ("LessonReader", args.clients),
+                ("Catalogue", args.clients),
+                ("MyProgress", args.clients),
+                ("QuizTaker", args.clients),
+            ]
+        )
         submitted: list[int] = []
         for user_class, users in plan:
             print(f"{user_class}: {users} clients for {args.duration} s", file=sys.stderr)
@@ -221,10 +230,19 @@ def main() -> None:
             if user_class == "QuizTaker":
                 submitted += json.loads(submitted_file.read_text())
         if not args.skip_capacity:
-            spawn = max(1, args.takers // 60)
-            print(f"capacity: {args.takers} paced quiz takers for {args.capacity_duration} s", file=sys.stderr)
-            locust_env["LOAD_FIRST_TAKER"] = str(args.clients)
-            rows = run_scenario(host, "PacedQuizTaker", args.takers, spawn, args.capacity_duration, locust_env, workdir)
+            users = args.capacity_users
+            pace = args.takers * args.taker_rate / users
+            print(
+                f"capacity: {args.takers} takers at {args.taker_rate} req/s = {users} users at {pace:.2f} req/s, "
+                f"{args.capacity_duration} s",
+                file=sys.stderr,
+            )
+            locust_env["LOAD_FIRST_TAKER"] = str(args.clients * 3)
+            locust_env["LOAD_PACE"] = str(pace)
+            results["capacity"] = {"takers": args.takers, "taker_rate": args.taker_rate, "users": users, "pace": pace}
+            rows = run_scenario(
+                host, "PacedQuizTaker", users, max(1, users // 20), args.capacity_duration, locust_env, workdir
+            )
             results["scenarios"]["PacedQuizTaker"] = rows
             submitted += json.loads(submitted_file.read_text())
         results["graded_exactly_once"] = verify(database_url, submitted)
