@@ -86,7 +86,7 @@ def table(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
-    parser.add_argument("--runs", type=int, default=15, help="requests per page (after one warm-up)")
+    parser.add_argument("--runs", type=int, default=7, help="requests per page (after one warm-up)")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--json", default=str(ROOT / "instance" / "benchmark" / "pages.json"))
