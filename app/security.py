@@ -161,7 +161,8 @@ def register_request_hooks(app: Flask) -> None:
             return
         user_id = "-"
         user = g.get("_login_user")  # what Flask-Login loaded for this request, if anything
-        if user is not None and getattr(user, "is_authenticated", False):
+        # is_anonymous, not is_authenticated: the latter reads `active`, which a view's commit has expired
+        if user is not None and not getattr(user, "is_anonymous", True):
             identity = inspect(user).identity  # read without touching the database
             user_id = str(identity[0]) if identity else "?"
         status = g.get("response_status", 500 if error else "-")

@@ -1,206 +1,152 @@
-"""Benchmark the monitoring pages on a large synthetic programme and report figures (no pass/fail).
+"""Benchmark the main pages and exports on synthetic programmes at scale 1 and 10 (`make bench`).
 
-    .venv/bin/python tools/benchmark.py                 # 3,000 officials on a temporary SQLite file
-    .venv/bin/python tools/benchmark.py --officials 10000
-    DATABASE_URL=postgresql://postgres@127.0.0.1/bench .venv/bin/python tools/benchmark.py   # a throwaway DB!
+    .venv/bin/python tools/benchmark.py                          # SQLite files, scales 1 and 10
+    .venv/bin/python tools/benchmark.py --db postgresql          # a throwaway PostgreSQL database
+    .venv/bin/python tools/benchmark.py --scales 1 --runs 5      # quicker
 
-For each page it prints the median time over several requests, the number of SQL queries and the
-size of the response; at the end, the peak memory of the process.
+Scale 1 is 50 municipalities, 5,000 officials and about 40,000 quiz attempts; scale 10 is ten times
+that. For PostgreSQL the script creates the database `campus_perf_bench` on 127.0.0.1 as user postgres
+(--pg-server to change) and drops it at the end (--keep keeps it, e.g. for `make load`). For each page
+it reports the SQL statements per request and the median and p95 server time; the figures go to a JSON
+file (--json) and a short table. Figures, not pass/fail: see docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
-import random
+import platform
 import resource
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+PG_NAME = "campus_perf_bench"
 
 
-def build(officials: int, seed: int) -> None:
-    """Schema by migrations, real content, then officials with progress inserted in bulk."""
-    from flask_migrate import upgrade
-    from sqlalchemy import insert, select, text
-
-    from app.extensions import db
-    from app.models import (
-        AttemptQuestion,
-        Choice,
-        Lesson,
-        LessonProgress,
-        Module,
-        Municipality,
-        Question,
-        Quiz,
-        QuizAttempt,
-        User,
-        utcnow,
-    )
-    from app.models.people import GENDERS
-    from app.services.accounts import create_user
-    from app.services.content import load_content, sync_content
-
-    engine = db.engine
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(directory=str(ROOT / "migrations"))
-    bundle, report = load_content(ROOT / "content")
-    sync_content(bundle)
-    db.session.commit()
-    rng = random.Random(seed)
-    municipalities = db.session.scalars(select(Municipality)).all()
-    area_ids = list(db.session.scalars(text("SELECT id FROM area")))
-    modules = db.session.scalars(select(Module).order_by(Module.position)).all()
-    lessons = {m.id: db.session.scalars(select(Lesson.id).where(Lesson.module_id == m.id)).all() for m in modules}
-    quizzes = {m.id: db.session.scalar(select(Quiz).where(Quiz.module_id == m.id)) for m in modules}
-    questions = {
-        q.id: db.session.scalars(select(Question.id).where(Question.quiz_id == q.id)).all() for q in quizzes.values()
-    }
-    choices: dict[int, list[tuple[int, bool]]] = {}
-    for choice in db.session.scalars(select(Choice)):
-        choices.setdefault(choice.question_id, []).append((choice.id, choice.is_correct))
-    create_user(name="Benchmark IOM", email="bench@example.org", password="benchmark-pass", role="iom_officer")
-    now = utcnow()
-    password_hash = db.session.scalar(select(User.password_hash))
-    users = [
-        {
-            "email": f"official{i}@bench.example.org",
-            "name": f"Official {i}",
-            "password_hash": password_hash,
-            "role": "official",
-            "is_focal_point": False,
-            "municipality_id": rng.choice(municipalities).id,
-            "area_id": rng.choice(area_ids),
-            "gender": rng.choices(GENDERS, weights=(52, 42, 3, 3))[0],
-            "active": True,
-            "created_at": now - timedelta(days=rng.randint(1, 300)),
-            "last_seen_at": now - timedelta(days=rng.randint(0, 90)),
-            "all_municipalities": False,
-        }
-        for i in range(officials)
-    ]
-    db.session.execute(insert(User), users)
-    user_ids = db.session.scalars(select(User.id).where(User.role == "official")).all()
-    progress, attempts, items = [], [], []
-    for user_id in user_ids:
-        for module in modules:
-            if rng.random() > 0.7:
-                break
-            done = lessons[module.id] if rng.random() < 0.8 else rng.sample(lessons[module.id], 1)
-            progress += [{"user_id": user_id, "lesson_id": lid, "started_at": now, "completed_at": now} for lid in done]
-            quiz = quizzes[module.id]
-            for number in range(1, rng.randint(1, 3) + 1):
-                score = round(rng.uniform(40, 100), 1)
-                attempts.append(
-                    {
-                        "user_id": user_id,
-                        "quiz_id": quiz.id,
-                        "number": number,
-                        "status": "submitted",
-                        "started_at": now,
-                        "submitted_at": now,
-                        "score": score,
-                        "passed": score >= 70,
-                        "pass_mark": 70,
-                    }
-                )
-    db.session.execute(insert(LessonProgress), progress)
-    db.session.execute(insert(QuizAttempt), attempts)
-    for attempt_id, quiz_id in db.session.execute(select(QuizAttempt.id, QuizAttempt.quiz_id)).all():
-        for position, qid in enumerate(rng.sample(questions[quiz_id], 8), start=1):
-            options = choices[qid]
-            items.append(
-                {
-                    "attempt_id": attempt_id,
-                    "question_id": qid,
-                    "position": position,
-                    "choice_order": [c for c, _ in options],
-                    "selected": [options[0][0]],
-                    "is_correct": rng.random() < 0.75,
-                }
-            )
-    db.session.execute(insert(AttemptQuestion), items)
-    db.session.commit()
-    print(
-        f"data: {officials} officials, {len(progress)} lessons done, {len(attempts)} attempts, "
-        f"{len(items)} answered questions"
-    )
-
-
-def measure(app, runs: int) -> None:
-    """Time each page with a signed-in IOM officer."""
-    from sqlalchemy import event, select
-
-    from app.extensions import db
-    from app.models import Module, Municipality
-
-    client = app.test_client()
-    client.post("/auth/login", data={"email": "bench@example.org", "password": "benchmark-pass"})
-    with app.app_context():
-        municipality = db.session.scalar(select(Municipality.id).order_by(Municipality.id))
-        module = db.session.scalar(select(Module.id).order_by(Module.position))
-        engine = db.engine
-    pages = [
-        "/monitoring/",
-        f"/monitoring/municipalities/{municipality}",
-        f"/monitoring/modules/{module}",
-        "/monitoring/gender?level=municipality",
-        "/monitoring/gender?level=area",
-        "/monitoring/?format=xlsx",
-        f"/monitoring/municipalities/{municipality}?format=csv&table=officials",
-        "/my-progress",
-        "/modules",
-    ]
-    counter = {"n": 0}
-    event.listen(engine, "before_cursor_execute", lambda *a: counter.__setitem__("n", counter["n"] + 1))
-    print(f"{'page':62} {'median ms':>10} {'queries':>8} {'KiB':>8}")
-    for page in pages:
-        times = []
-        for _ in range(runs):
-            counter["n"] = 0
-            start = time.perf_counter()
-            response = client.get(page)
-            times.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (page, response.status_code)
-        print(f"{page:62} {statistics.median(times):10.1f} {counter['n']:8d} {len(response.data) / 1024:8.1f}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of the process: {peak:.0f} MiB")
-
-
-def main() -> None:
-    """Build the data set, then time the pages."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--officials", type=int, default=3000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="campus-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.db")
-
+def make_app():
+    """The app as deployed, less the limits and CSRF (the benchmark signs in with plain POSTs)."""
+    os.environ.setdefault("APP_ENV", "development")
     from app import create_app
     from config import Config
 
     class BenchConfig(Config):
         RATELIMIT_ENABLED = False
-        WTF_CSRF_ENABLED = False  # the benchmark signs in with a plain POST
+        WTF_CSRF_ENABLED = False
         PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
-    app = create_app(BenchConfig)
+    return create_app(BenchConfig)
+
+
+def pg_admin(server: str, sql: str) -> None:
+    """Run CREATE/DROP DATABASE on the server's maintenance database."""
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def one_scale(scale: int, runs: int, build_only: bool, learners: int) -> dict:
+    """In a fresh process with DATABASE_URL set: build, then measure; returns the figures."""
+    from tools.bench.generate import build
+    from tools.bench.pages import measure
+
+    app = make_app()
     with app.app_context():
-        start = time.perf_counter()
-        build(args.officials, args.seed)
-        print(f"built in {time.perf_counter() - start:.1f} s on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}")
-    measure(app, args.runs)
+        counts = build(scale, learners=learners)
+    if build_only:
+        return {"data": counts}
+    pages = measure(app, runs)
+    return {
+        "data": counts,
+        "pages": pages,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def table(results: dict) -> str:
+    scales = sorted(results["scales"], key=int)
+    head = f"{'page':34}" + "".join(f" {'x' + s + ' q':>6} {'med ms':>7} {'p95 ms':>7}" for s in scales)
+    lines = [head, "-" * len(head)]
+    pages = results["scales"][scales[0]]["pages"]
+    for label in pages:
+        row = f"{label:34}"
+        for s in scales:
+            f = results["scales"][s]["pages"].get(label)
+            row += f" {f['queries']:6d} {f['median_ms']:7.1f} {f['p95_ms']:7.1f}" if f else " " * 22
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--runs", type=int, default=7, help="requests per page (after one warm-up)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--json", default=str(ROOT / "instance" / "benchmark" / "pages.json"))
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (for make load)")
+    parser.add_argument("--build-only", action="store_true", help="only generate the data (for make load)")
+    parser.add_argument("--learners", type=int, default=40, help="fresh accounts for the quiz path")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.one is not None:  # the child process of one scale
+        print(json.dumps(one_scale(args.one, args.runs, args.build_only, args.learners)))
+        return
+
+    results = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "database": args.db,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "runs": args.runs,
+        "scales": {},
+    }
+    workdir = tempfile.mkdtemp(prefix="campus-bench-")
+    for scale in args.scales:
+        env = dict(os.environ, APP_ENV=os.environ.get("APP_ENV", "development"))
+        if args.db == "postgresql":
+            pg_admin(args.pg_server, f"DROP DATABASE IF EXISTS {PG_NAME}")
+            pg_admin(args.pg_server, f"CREATE DATABASE {PG_NAME}")
+            env["DATABASE_URL"] = f"{args.pg_server}/{PG_NAME}"
+        else:
+            env["DATABASE_URL"] = f"sqlite:///{workdir}/bench-{scale}.db"
+        print(f"scale {scale} on {args.db}: building", file=sys.stderr)
+        command = [
+            sys.executable,
+            __file__,
+            "--one",
+            str(scale),
+            "--runs",
+            str(args.runs),
+            "--learners",
+            str(args.learners),
+        ]
+        if args.build_only:
+            command.append("--build-only")
+        child = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+        results["scales"][str(scale)] = json.loads(child.stdout.strip().splitlines()[-1])
+        data = results["scales"][str(scale)]["data"]
+        print(
+            f"scale {scale}: {data['municipalities']} municipalities, {data['officials']} officials, "
+            f"{data['attempts']} attempts, {data['answers']} answered questions, built in {data['build_seconds']} s",
+            file=sys.stderr,
+        )
+        if args.db == "postgresql" and not (args.keep and scale == args.scales[-1]):
+            pg_admin(args.pg_server, f"DROP DATABASE IF EXISTS {PG_NAME}")
+    if args.build_only:
+        print(f"built {PG_NAME if args.db == 'postgresql' else workdir}")
+        return
+    out = pathlib.Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(table(results))
+    print(f"figures written to {out}")
 
 
 if __name__ == "__main__":

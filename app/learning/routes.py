@@ -141,14 +141,15 @@ def module(key: str):
 @login_required
 def lesson(key: str, lesson_key: str):
     """Read a lesson; opening it records that the learner started it."""
-    module = _module_or_404(key)
-    lessons = _lessons(module)
+    module, lessons, states = progress_service.module_for_reading(current_user.id, key)
     index = next((i for i, item in enumerate(lessons) if item.key == lesson_key), None)
     if index is None:
         abort(404)
     current = lessons[index]
-    state = progress_service.record_lesson_view(current_user.id, current.id)
-    db.session.commit()
+    state = states.get(current.id)
+    if state is None:  # the first view writes (once); later views only read
+        state = progress_service.record_lesson_view(current_user.id, current.id)
+        db.session.commit()
     entry = workbook_service.entry_for(current_user.id, current.id) if current.has_activity else None
     return render_template(
         "learning/lesson.html",
@@ -190,7 +191,7 @@ def start_quiz(key: str):
     if quiz is None:
         abort(404)
     try:
-        attempt = quiz_service.start_or_resume(current_user.id, quiz)
+        attempt_id = quiz_service.start_or_resume(current_user.id, quiz).id
         db.session.commit()
     except quiz_service.QuizError as error:
         db.session.rollback()
@@ -198,9 +199,9 @@ def start_quiz(key: str):
         return redirect(url_for("learning.module", key=key, _anchor="quiz"))
     except IntegrityError:  # two tabs started an attempt at once: the other one won, resume it
         db.session.rollback()
-        attempt = quiz_service.start_or_resume(current_user.id, quiz)
+        attempt_id = quiz_service.start_or_resume(current_user.id, quiz).id
         db.session.commit()
-    return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+    return redirect(url_for("learning.attempt", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
@@ -230,10 +231,10 @@ def attempt(attempt_id: int):
             else:
                 if action != "save":
                     db.session.commit()
-                    return redirect(url_for("learning.review", attempt_id=attempt.id))
+                    return redirect(url_for("learning.review", attempt_id=attempt_id))
                 flash(_("Respuestas guardadas. Puede seguir más tarde desde donde quedó."), "success")
             db.session.commit()
-        return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+        return redirect(url_for("learning.attempt", attempt_id=attempt_id))
     if quiz_service.expire_if_due(attempt):
         _issue_certificate_if_due()
         db.session.commit()
@@ -269,7 +270,7 @@ def review(attempt_id: int):
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
     if attempt.status != ATTEMPT_OPEN:
-        return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+        return redirect(url_for("learning.attempt", attempt_id=attempt_id))
     module = db.session.get(Module, quiz.module_id)
     drawn = quiz_service.drawn_questions(attempt)
     unanswered = [dq for dq in drawn if not dq.item.selected]
@@ -299,7 +300,7 @@ def submit(attempt_id: int):
                 flash(QUIZ_MESSAGES["time_up"](quiz), "error")
             _issue_certificate_if_due()
         db.session.commit()
-    return redirect(url_for("learning.attempt", attempt_id=attempt.id))
+    return redirect(url_for("learning.attempt", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/autosave", methods=["POST"])
@@ -324,7 +325,8 @@ def autosave(attempt_id: int):
         db.session.commit()  # an attempt that ran out of time has just been graded
         body = {"saved": False, "reason": error.code}
         if error.code != "stale":
-            body["redirect"] = url_for("learning.attempt", attempt_id=attempt.id)
+            body["redirect"] = url_for("learning.attempt", attempt_id=attempt_id)
         return jsonify(body), 409
+    saved_at = attempt.saved_at  # read before the commit expires the attempt
     db.session.commit()
-    return jsonify({"saved": True, "revision": stored, "saved_at": attempt.saved_at.isoformat()})
+    return jsonify({"saved": True, "revision": stored, "saved_at": saved_at.isoformat()})

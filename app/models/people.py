@@ -87,8 +87,9 @@ class User(UserMixin, db.Model):
 
     municipality: Mapped[Optional[Municipality]] = relationship(foreign_keys=[municipality_id])
     area: Mapped[Optional[Area]] = relationship()
+    # Loaded when read (coordinators only), not with every signed-in request.
     scope: Mapped[list[Municipality]] = relationship(
-        secondary=coordinator_municipality, order_by=Municipality.name, lazy="selectin"
+        secondary=coordinator_municipality, order_by=Municipality.name, lazy="select"
     )
 
     def set_password(self, password: str, method: str = "scrypt") -> None:

@@ -82,27 +82,28 @@ def training_complete(progress: list[ModuleProgress]) -> bool:
 
 
 def learner_progress(user_id: int) -> list[ModuleProgress]:
-    """Progress on every active module for one learner, in catalogue order (five queries)."""
+    """Progress on every active module for one learner, in catalogue order (four queries)."""
     modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
+    # Lessons per module with their minutes, and how many of them this learner completed: one query.
     lesson_rows = db.session.execute(
-        select(Lesson.module_id, func.count(Lesson.id), func.sum(Lesson.minutes), func.sum(Lesson.activity_minutes))
+        select(
+            Lesson.module_id,
+            func.count(Lesson.id),
+            func.sum(Lesson.minutes),
+            func.sum(Lesson.activity_minutes),
+            func.count(LessonProgress.completed_at),
+        )
+        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
         .where(Lesson.active)
         .group_by(Lesson.module_id)
     ).all()
-    lesson_counts = {row[0]: row[1:] for row in lesson_rows}
+    lesson_counts = {row[0]: row[1:4] for row in lesson_rows}
+    done_counts = {row[0]: row[4] for row in lesson_rows if row[4]}
     extras = dict(
         db.session.execute(
             select(ExtraAttempt.quiz_id, func.count(ExtraAttempt.id))
             .where(ExtraAttempt.user_id == user_id)
             .group_by(ExtraAttempt.quiz_id)
-        ).all()
-    )
-    done_counts = dict(
-        db.session.execute(
-            select(Lesson.module_id, func.count(LessonProgress.id))
-            .join(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
-            .where(Lesson.active, LessonProgress.completed_at.is_not(None))
-            .group_by(Lesson.module_id)
         ).all()
     )
     quiz_rows = db.session.execute(
@@ -161,9 +162,32 @@ def _insert(model):
     return insert(model)
 
 
+def module_for_reading(user_id: int, module_key: str) -> tuple[Module | None, list[Lesson], dict[int, LessonProgress]]:
+    """An active module, its active lessons in order and the learner's progress on each, in one query
+    (the lesson page's whole read). (None, [], {}) for an unknown module or one without lessons."""
+    rows = db.session.execute(
+        select(Module, Lesson, LessonProgress)
+        .join(Lesson, and_(Lesson.module_id == Module.id, Lesson.active))
+        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
+        .where(Module.key == module_key, Module.active)
+        .order_by(Lesson.position)
+    ).all()
+    if not rows:
+        return None, [], {}
+    return rows[0][0], [lesson for _, lesson, _ in rows], {p.lesson_id: p for _, _, p in rows if p is not None}
+
+
+def lesson_state(user_id: int, lesson_id: int) -> LessonProgress | None:
+    """The learner's progress row for one lesson, or None if they never opened it."""
+    return db.session.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+    )
+
+
 def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
     """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
-    views of the same lesson store one row and neither fails."""
+    views of the same lesson store one row and neither fails. Callers on a read path check
+    `lesson_state` first, so a lesson already opened costs no write and no commit."""
     db.session.execute(
         _insert(LessonProgress)
         .values(user_id=user_id, lesson_id=lesson_id, started_at=utcnow())
