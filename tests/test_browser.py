@@ -73,7 +73,7 @@ def test_quiz_answers_are_saved_automatically_and_survive_a_reload(page, live_se
     first = page.locator("fieldset.question").first
     first.locator("input[type=radio], input[type=checkbox]").first.check()
     status = page.locator("#save-status")
-    playwright.expect(status).to_have_text(status.get_attribute("data-saved"))
+    playwright.expect(status).to_have_text(status.get_attribute("data-saved"), timeout=20_000)
 
     def saved():
         attempt = db.session.get(QuizAttempt, attempt_id)
@@ -168,7 +168,8 @@ def test_workbook_answers_are_saved_automatically(page, live_server, make_user, 
     page.click("text=Responder en mi cuaderno")
     page.fill("#text", "Centro de salud del barrio: atiende sin pedir DNI.")
     status = page.locator("#workbook-status")
-    playwright.expect(status).to_have_text(status.get_attribute("data-saved"))
+    # The script waits 1.5 s after the last keystroke; a busy CI machine needs more than the default 5 s.
+    playwright.expect(status).to_have_text(status.get_attribute("data-saved"), timeout=20_000)
     texts = in_app(
         lambda: [e.text for e in db.session.scalars(select(WorkbookEntry).where(WorkbookEntry.user_id == user.id))]
     )
