@@ -586,20 +586,26 @@ def action_add(mc_id: int, priority_id: int):
     return redirect(url_for("diagnostic.plan", mc_id=mc.id) + f"#priority-{priority.id}")
 
 
+def _plan_change(mc: MunicipalCycle, change, done: str, anchor: str = ""):
+    """Run one change of the plan in its own transaction, then go back to the plan with what happened."""
+    try:
+        change()
+        db.session.commit()
+        flash(done, "success")
+    except plan_service.PlanError as error:
+        db.session.rollback()
+        flash(_message(error), "error")
+    return redirect(url_for("diagnostic.plan", mc_id=mc.id) + anchor)
+
+
 @bp.route("/municipal/<int:mc_id>/plan/priorities/<int:priority_id>/delete", methods=["POST"])
 @login_required
 def priority_delete(mc_id: int, priority_id: int):
     """Remove a priority and its actions."""
     mc = _mc_or_404(mc_id)
     _require_edit(mc)
-    try:
-        plan_service.remove_priority(current_user, mc, _priority_or_404(mc, priority_id))
-        db.session.commit()
-        flash(_("Prioridad eliminada."), "success")
-    except plan_service.PlanError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-    return redirect(url_for("diagnostic.plan", mc_id=mc.id))
+    priority = _priority_or_404(mc, priority_id)
+    return _plan_change(mc, lambda: plan_service.remove_priority(current_user, mc, priority), _("Prioridad eliminada."))
 
 
 @bp.route("/municipal/<int:mc_id>/plan/actions/<int:action_id>/delete", methods=["POST"])
@@ -608,14 +614,8 @@ def action_delete(mc_id: int, action_id: int):
     """Remove an action."""
     mc = _mc_or_404(mc_id)
     _require_edit(mc)
-    try:
-        plan_service.remove_action(current_user, mc, _action_or_404(mc, action_id))
-        db.session.commit()
-        flash(_("Acción eliminada."), "success")
-    except plan_service.PlanError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-    return redirect(url_for("diagnostic.plan", mc_id=mc.id))
+    action = _action_or_404(mc, action_id)
+    return _plan_change(mc, lambda: plan_service.remove_action(current_user, mc, action), _("Acción eliminada."))
 
 
 @bp.route("/municipal/<int:mc_id>/plan/actions/<int:action_id>/progress", methods=["POST"])

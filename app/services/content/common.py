@@ -354,3 +354,19 @@ def retire(objects, keep: set, kind: str, result: SyncResult) -> None:
         if obj.id not in keep and obj.active:
             obj.active = False
             result.count("retired", kind)
+
+
+def read_optional_mapping(root: Path, name: str, report: Report, expected: str) -> tuple[dict, str] | None:
+    """An optional top-level content file that must hold a mapping: (data, its path as reported), or None
+    when the file is absent or unreadable (the errors are in the report)."""
+    path = root / name
+    if not path.exists():
+        return None
+    rel = rel_path(root, path)
+    data = read_yaml(path, rel, report)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        report.error(rel, 1, f"expected a mapping with {expected}")
+        return None
+    return data, rel

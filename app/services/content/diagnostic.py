@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import DiagnosticDimension, DiagnosticIndicator, DiagnosticTool
-from app.services.content.common import Checker, Report, SyncResult, line_of, read_yaml, rel_path, retire, upsert
+from app.services.content.common import Checker, Report, SyncResult, line_of, read_optional_mapping, retire, upsert
 
 FILE = "diagnostic.yaml"
 MIN_INDICATORS = 4
@@ -58,16 +58,10 @@ class DiagnosticData:
 
 def load_diagnostic(root: Path, report: Report) -> DiagnosticData | None:
     """Read and validate content/diagnostic.yaml; None when the file is absent or has errors."""
-    path = root / FILE
-    if not path.exists():
+    found = read_optional_mapping(root, FILE, report, "key, title, levels and dimensions")
+    if found is None:
         return None
-    rel = rel_path(root, path)
-    data = read_yaml(path, rel, report)
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        report.error(rel, 1, "expected a mapping with key, title, levels and dimensions")
-        return None
+    data, rel = found
     check = Checker(report, rel)
     errors_before = len(report.errors)
     key = check.key(data)

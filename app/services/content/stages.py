@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Stage
-from app.services.content.common import Checker, Report, SyncResult, line_of, read_yaml, rel_path, retire, upsert
+from app.services.content.common import Checker, Report, SyncResult, line_of, read_optional_mapping, retire, upsert
 
 FILE = "stages.yaml"
 
@@ -39,16 +39,10 @@ def _kinds():
 
 def load_stages(root: Path, report: Report) -> list[StageData] | None:
     """Read and validate content/stages.yaml; None when the file is absent or has errors."""
-    path = root / FILE
-    if not path.exists():
+    found = read_optional_mapping(root, FILE, report, "a 'stages' list")
+    if found is None:
         return None
-    rel = rel_path(root, path)
-    data = read_yaml(path, rel, report)
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        report.error(rel, 1, "expected a mapping with a 'stages' list")
-        return None
+    data, rel = found
     check = Checker(report, rel)
     errors_before = len(report.errors)
     stages, keys, positions = [], set(), set()
