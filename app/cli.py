@@ -55,11 +55,12 @@ def register(app: Flask) -> None:
     """Attach every command group to the app."""
     from app.auth.cli import users_cli
     from app.certification.cli import credentials_cli
-    from app.learning.cli import content_cli
+    from app.learning.cli import content_cli, progress_cli
     from app.seed import seed_demo
 
     app.cli.add_command(translate_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(progress_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(credentials_cli)
     app.cli.add_command(seed_demo)

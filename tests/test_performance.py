@@ -34,7 +34,8 @@ def test_first_lesson_view_records_started_and_later_views_write_nothing(app, cl
     client.get("/modules")  # the sign-in's "last seen" note is behind us
     with Statements(app) as first:
         assert client.get("/modules/basico/lessons/leccion-1").status_code == 200
-    assert first.writes == ["INSERT"]
+    # the lesson's "started" row, then its progress summary (created and locked, then recomputed)
+    assert first.writes == ["INSERT", "INSERT", "INSERT"]
     started = in_app(
         lambda: db.session.scalar(select(LessonProgress.started_at).where(LessonProgress.user_id == user.id))
     )

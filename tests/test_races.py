@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AttemptQuestion, Lesson, LessonProgress, Module, Quiz, QuizAttempt, User, utcnow
-from app.services import accounts
+from app.models import AttemptQuestion, Lesson, LessonProgress, Module, ProgressSummary, Quiz, QuizAttempt, User, utcnow
+from app.services import accounts, summaries
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
 
@@ -96,6 +96,32 @@ def test_two_simultaneous_completions_of_a_lesson_keep_one_row_and_the_first_tim
     assert not isinstance(second, Exception), second
     assert first == second
     assert in_app(lambda: db.session.scalar(select(func.count(LessonProgress.id)))) == 1
+
+
+def test_two_lessons_completed_at_once_both_count_in_the_progress_summary(app, make_user, in_app):
+    """Two requests of one learner complete two lessons of a module at once: the second waits on the
+    summary row and recomputes with the first one's lesson (neither overwrites the other's count)."""
+    user = make_user()
+    module_id, first_lesson, second_lesson = in_app(
+        lambda: (
+            lambda module: (
+                module.id,
+                *db.session.scalars(
+                    select(Lesson.id).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position)
+                ).all()[:2],
+            )
+        )(db.session.scalar(select(Module).where(Module.key == "basico")))
+    )
+
+    def complete(lesson_id):
+        return lambda: progress_service.complete_lesson(user.id, lesson_id, utcnow()).id
+
+    first, second, waited = overlap(app, complete(first_lesson), complete(second_lesson))
+    assert not isinstance(second, Exception), second
+    assert waited >= HOLD_SECONDS / 2, "the second completion waited for the first one's summary row"
+    done = in_app(lambda: db.session.get(ProgressSummary, (user.id, module_id)).lessons_done)
+    assert done == 2
+    assert in_app(summaries.drift) == (0, [])
 
 
 def test_two_simultaneous_quiz_starts_resume_one_attempt(app, make_user, in_app):

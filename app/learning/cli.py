@@ -1,4 +1,4 @@
-"""`flask content check|sync`: validate and load the content/ folder."""
+"""`flask content check|sync`: validate and load the content/ folder; `flask progress check|rebuild`."""
 
 import click
 from flask import current_app
@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.models import ContentSync
+from app.services import summaries
 from app.services.content import RetireRefused, load_content, sync_content
 
 content_cli = AppGroup("content", help="Validate and load training content from content/.")
@@ -77,3 +78,27 @@ def sync(path, retire):
         db.session.add(ContentSync(summary=result.summary()))
     db.session.commit()
     click.echo(f"content sync: {result.summary()}")
+
+
+progress_cli = AppGroup("progress", help="The per-learner progress summaries the monitoring pages read.")
+
+
+@progress_cli.command("check")
+@click.option("--show", default=10, help="How many differing rows to print.")
+def progress_check(show):
+    """Compare the stored summaries with a recomputation from lessons and attempts; exit 1 on drift."""
+    total, rows = summaries.drift(limit=show)
+    for row in rows:
+        click.echo(f"differs: {row}", err=True)
+    click.echo(f"progress check: {total} summaries differ from the recomputation")
+    if total:
+        click.echo("run `flask progress rebuild` to recompute them", err=True)
+        raise SystemExit(1)
+
+
+@progress_cli.command("rebuild")
+def progress_rebuild():
+    """Recompute every summary from lessons and attempts (in one transaction)."""
+    count = summaries.rebuild()
+    db.session.commit()
+    click.echo(f"progress rebuild: {count} summaries")

@@ -9,9 +9,11 @@ from app.models.learning import (  # noqa: F401
     Lesson,
     LessonProgress,
     Module,
+    ProgressSummary,
     Question,
     Quiz,
     QuizAttempt,
+    TrainingSummary,
     WorkbookEntry,
 )
 from app.models.municipal import (  # noqa: F401

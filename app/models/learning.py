@@ -176,6 +176,37 @@ class AttemptQuestion(db.Model):
     question: Mapped[Question] = relationship(lazy="raise_on_sql")
 
 
+class ProgressSummary(db.Model):
+    """One learner's figures on one module, kept up to date by `app.services.summaries` in the same
+    transaction as the lesson or attempt that changes them; what the monitoring pages aggregate.
+
+    Derived data: `flask progress rebuild` recomputes every row from the lesson progress and the
+    attempts, and `flask progress check` reports rows that differ from that recomputation.
+    """
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"), primary_key=True, index=True)
+    lessons_opened: Mapped[int] = mapped_column(default=0)  # active lessons of the module opened
+    lessons_done: Mapped[int] = mapped_column(default=0)  # active lessons of the module completed
+    attempts: Mapped[int] = mapped_column(default=0)  # attempts at the module's quiz, open ones included
+    best_score: Mapped[Optional[float]]  # best graded score at the module's quiz
+    passed: Mapped[bool] = mapped_column(default=False)  # app.services.completion.quiz_passed
+
+
+class TrainingSummary(db.Model):
+    """One learner's figures over the modules that count (app.services.completion), rolled up from
+    their `ProgressSummary` rows in the same transaction: the per-person line of the dashboards."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    modules_started: Mapped[int] = mapped_column(default=0)
+    modules_lessons_done: Mapped[int] = mapped_column(default=0)  # modules with every lesson complete
+    modules_passed: Mapped[int] = mapped_column(default=0)  # modules whose quiz is passed
+    modules_completed: Mapped[int] = mapped_column(default=0)  # app.services.completion.module_complete
+    best_sum: Mapped[float] = mapped_column(default=0.0)  # sum of the best scores, for averages
+    best_n: Mapped[int] = mapped_column(default=0)  # modules with a best score
+    attempts: Mapped[int] = mapped_column(default=0)
+
+
 class ExtraAttempt(db.Model):
     """One attempt beyond a quiz's limit, granted to a learner by a coordinator or IOM officer.
 

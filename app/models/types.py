@@ -33,3 +33,15 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(timezone.utc)
+
+
+def dialect_insert(model):
+    """An INSERT with ON CONFLICT (`on_conflict_do_nothing` / `on_conflict_do_update`) for the session's
+    database, PostgreSQL or SQLite: the one place that picks the dialect's construct."""
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)

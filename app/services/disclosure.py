@@ -62,6 +62,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Hashable, Iterable, Mapping
 
@@ -364,10 +365,42 @@ def protect_table(
     if hide_small:
         table.primary = {k for k, v in values.items() if modes[k] == SHOWN and is_small(v, policy)}
     table.hidden |= table.primary
+    table.hidden = set(_secondary_suppression(_table_key(table)))
+    return table
+
+
+def _table_key(table: ProtectedTable) -> tuple:
+    """Everything a table's protection depends on, hashable: the key of the memos below."""
+    return (
+        tuple(table.rows),
+        tuple(table.columns),
+        tuple(table.values.items()),
+        tuple(table.modes.items()),
+        frozenset(table.hidden),
+        frozenset(table.primary),
+    )
+
+
+def _table_from_key(key: tuple) -> ProtectedTable:
+    rows, columns, values, modes, hidden, primary = key
+    return ProtectedTable(list(rows), list(columns), dict(values), dict(modes), set(hidden), set(primary))
+
+
+# Secondary suppression and the exact share check are pure functions of the table's figures and can
+# take seconds on a country-wide table (500 municipalities); a dashboard shows the same figures again
+# and again (they change when people register, not when they study), so both are memoised by their
+# exact inputs: a hit returns what the computation would, never a stale answer.
+MEMO_SIZE = 64
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _secondary_suppression(key: tuple) -> frozenset:
+    """The hidden keys after secondary suppression of a table whose small figures are hidden."""
+    table = _table_from_key(key)
     edges = _edges(table)
     by_key = {e.key: e for e in edges}
-    for key in sorted(table.primary, key=lambda k: (by_key[k].value, str(k))):
-        edge = by_key[key]
+    for primary in sorted(table.primary, key=lambda k: (by_key[k].value, str(k))):
+        edge = by_key[primary]
         if _movable(edge, edges, table.hidden):
             continue
         path = _cheapest_cycle(edge, edges, table.hidden)
@@ -375,7 +408,7 @@ def protect_table(
             table.hidden |= {e.key for e in edges if e.mode != FIXED}
             break
         table.hidden |= {e.key for e in path}
-    return table
+    return frozenset(table.hidden)
 
 
 def recoverable(table: ProtectedTable) -> set:
@@ -511,6 +544,20 @@ def _share_allows(w: int, m: int, share: Share, policy: Policy) -> bool:
 
 
 def _pinned(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Policy, budget: int = 200_000) -> bool:
+    """`_pinned_exact`, memoised by its exact inputs (see MEMO_SIZE)."""
+    share_key = tuple(
+        (row, (share.value, share.rounded, share.withheld, share.parity, share.step)) for row, share in shares.items()
+    )
+    return _pinned_memo(_table_key(table), share_key, policy, budget)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _pinned_memo(key: tuple, share_key: tuple, policy: Policy, budget: int) -> bool:
+    shares = {row: Share(*fields) for row, fields in share_key}
+    return _pinned_exact(_table_from_key(key), shares, policy, budget)
+
+
+def _pinned_exact(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Policy, budget: int) -> bool:
     """Exact check of a gender table with its shares and flags: True when some hidden cell or row total
     has a single possible value (or when the check would exceed `budget` states: then assume the worst).
 
@@ -544,41 +591,51 @@ def _pinned(table: ProtectedTable, shares: Mapping[Hashable, Share], policy: Pol
         index = {WOMAN: 0, MAN: 1, OTHER: 2}
         return tuple([vector[index[c]] for c in columns] + ([sum(vector)] if use_grand else []))
 
-    listed = {}
+    # Each row's possible contributions to the published totals. A row with a single possibility adds
+    # a constant: it is folded into the target, and only rows with several possibilities are chained
+    # (the same reachable sums in far fewer steps; 500 municipalities have only a few such rows).
+    listed: dict = {}
+    offset = [0] * len(target)
     for row in table.rows:
         found = options(row)
         if found is None:
             return True
-        listed[row] = found
+        cells, total = table.row_cells(row), table.row_total(row)
+        has_hidden = total.suppressed or any(cells[c].suppressed for c in CATEGORIES)
+        if len(found) == 1:
+            if has_hidden:
+                return True  # a hidden figure with one possible value is pinned down
+            offset = [a + b for a, b in zip(offset, contribution(found[0]), strict=True)]
+            continue
+        listed[row] = [(v, contribution(v)) for v in found]
+    target = tuple(t - o for t, o in zip(target, offset, strict=True))
+    if any(t < 0 for t in target):
+        return True  # inconsistent with the published totals: cannot happen with real data; be safe
+    rows = list(listed)
     forward = [{tuple(0 for _ in target)}]
-    for row in table.rows:
-        step = {
-            tuple(a + b for a, b in zip(s, contribution(v), strict=False)) for s in forward[-1] for v in listed[row]
-        }
-        step = {s for s in step if all(a <= b for a, b in zip(s, target, strict=False))}
+    for row in rows:
+        step = {tuple(a + b for a, b in zip(s, c, strict=True)) for s in forward[-1] for _v, c in listed[row]}
+        step = {s for s in step if all(a <= b for a, b in zip(s, target, strict=True))}
         if len(step) > budget:
             return True
         forward.append(step)
-    backward = [set() for _ in range(len(table.rows) + 1)]
+    backward = [set() for _ in range(len(rows) + 1)]
     backward[-1] = {target}
-    for i in range(len(table.rows) - 1, -1, -1):
+    for i in range(len(rows) - 1, -1, -1):
         backward[i] = {
-            tuple(a - b for a, b in zip(s, contribution(v), strict=False))
-            for s in backward[i + 1]
-            for v in listed[table.rows[i]]
+            tuple(a - b for a, b in zip(s, c, strict=True)) for s in backward[i + 1] for _v, c in listed[rows[i]]
         }
         backward[i] = {s for s in backward[i] if all(x >= 0 for x in s)}
         if len(backward[i]) > budget:
             return True
-    for i, row in enumerate(table.rows):
+    for i, row in enumerate(rows):
         cells, total = table.row_cells(row), table.row_total(row)
         hidden = [j for j, c in enumerate(CATEGORIES) if cells[c].suppressed]
         if not hidden and not total.suppressed:
             continue
         seen: dict = {j: set() for j in hidden + ["total"]}
-        for v in listed[row]:
-            c = contribution(v)
-            if any(tuple(a + b for a, b in zip(s, c, strict=False)) in backward[i + 1] for s in forward[i]):
+        for v, c in listed[row]:
+            if any(tuple(a + b for a, b in zip(s, c, strict=True)) in backward[i + 1] for s in forward[i]):
                 for j in hidden:
                     seen[j].add(v[j])
                 seen["total"].add(sum(v))

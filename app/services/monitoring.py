@@ -15,20 +15,20 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from app.extensions import db
 from app.models import (
     AttemptQuestion,
-    Lesson,
-    LessonProgress,
     Module,
     Municipality,
+    ProgressSummary,
     Question,
     Quiz,
     QuizAttempt,
+    TrainingSummary,
     User,
     utcnow,
 )
 from app.models.learning import ATTEMPT_OPEN
 from app.models.people import ROLE_OFFICIAL
 from app.services.cycles import designated_sql
-from app.services import completion
+from app.services import completion, summaries
 from app.services.gender import CATEGORIES
 from app.services.scope import scope_clause
 
@@ -85,60 +85,18 @@ def officials(scope_ids: set[int] | None, filters: Filters):
     return query.subquery("p")
 
 
-def _module_totals():
-    """Subquery: the modules that count for the training (active, with active lessons; see
-    app.services.completion), their number of active lessons and whether they have a quiz."""
-    return (
-        select(
-            Lesson.module_id.label("module_id"),
-            func.count(Lesson.id).label("total"),
-            func.count(func.distinct(Quiz.id)).label("quizzes"),
-        )
-        .join(Module, Module.id == Lesson.module_id)
-        .outerjoin(Quiz, Quiz.module_id == Module.id)
-        .where(Lesson.active, Module.active)
-        .group_by(Lesson.module_id)
-        .subquery("t")
-    )
-
-
 def module_count() -> int:
     """How many modules count for the training (what 'all modules' means; app.services.completion)."""
-    totals = _module_totals()
+    totals = summaries.module_totals()
     return db.session.scalar(select(func.count()).select_from(totals)) or 0
 
 
 def per_official_module(people):
-    """Subquery: one row per official and active module with their progress on it."""
-    totals = _module_totals()
-    done = (
-        select(
-            LessonProgress.user_id.label("user_id"),
-            Lesson.module_id.label("module_id"),
-            func.count(LessonProgress.completed_at).label("done"),
-            func.count(LessonProgress.id).label("opened"),
-        )
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(Lesson.active)
-        .group_by(LessonProgress.user_id, Lesson.module_id)
-        .subquery("d")
-    )
-    best = (
-        select(
-            QuizAttempt.user_id.label("user_id"),
-            Quiz.module_id.label("module_id"),
-            func.max(QuizAttempt.score).label("best"),
-            func.count(QuizAttempt.id).label("attempts"),
-            completion.quiz_passed_sql(QuizAttempt.score, QuizAttempt.pass_mark).label("passed"),
-        )
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .group_by(QuizAttempt.user_id, Quiz.module_id)
-        .subquery("b")
-    )
-    lessons_done = func.coalesce(done.c.done, 0) >= totals.c.total
-    has_quiz = totals.c.quizzes > 0
-    passed = and_(has_quiz, func.coalesce(best.c.passed, 0) == 1)
-    complete = completion.module_complete_sql(totals.c.total, func.coalesce(done.c.done, 0), has_quiz, passed)
+    """Subquery: one row per official and counting module with their progress on it, read from the
+    progress summaries (app.services.summaries) and judged by the completion rule."""
+    totals = summaries.module_totals()
+    s = ProgressSummary
+    started, lessons_done, passed, complete = summaries.module_flags(totals, s)
     return (
         select(
             people.c.id.label("user_id"),
@@ -146,41 +104,40 @@ def per_official_module(people):
             people.c.area_id,
             people.c.gender,
             totals.c.module_id,
-            case((or_(func.coalesce(done.c.opened, 0) > 0, func.coalesce(best.c.attempts, 0) > 0), 1), else_=0).label(
-                "started"
-            ),
+            case((started, 1), else_=0).label("started"),
             case((lessons_done, 1), else_=0).label("lessons_done"),
             case((passed, 1), else_=0).label("passed"),
             case((complete, 1), else_=0).label("completed"),
-            best.c.best.label("best"),
-            func.coalesce(best.c.attempts, 0).label("attempts"),
+            s.best_score.label("best"),
+            func.coalesce(s.attempts, 0).label("attempts"),
         )
         .select_from(people)
         .join(totals, literal(True))
-        .outerjoin(done, and_(done.c.user_id == people.c.id, done.c.module_id == totals.c.module_id))
-        .outerjoin(best, and_(best.c.user_id == people.c.id, best.c.module_id == totals.c.module_id))
+        .outerjoin(s, and_(s.user_id == people.c.id, s.module_id == totals.c.module_id))
         .subquery("um")
     )
 
 
 def per_official(people):
-    """Subquery: one row per official with modules started, passed, completed and best-score sums."""
-    um = per_official_module(people)
+    """Subquery: one row per official with modules started, passed, completed and best-score sums, read
+    from the learner-level summaries (app.services.summaries; zeros for who has not started)."""
+    t = TrainingSummary
     return (
         select(
-            um.c.user_id,
-            um.c.municipality_id,
-            um.c.area_id,
-            um.c.gender,
-            func.sum(um.c.started).label("started"),
-            func.sum(um.c.lessons_done).label("lessons_done"),
-            func.sum(um.c.passed).label("passed"),
-            func.sum(um.c.completed).label("completed"),
-            func.sum(um.c.best).label("best_sum"),
-            func.count(um.c.best).label("best_n"),
-            func.sum(um.c.attempts).label("attempts"),
+            people.c.id.label("user_id"),
+            people.c.municipality_id,
+            people.c.area_id,
+            people.c.gender,
+            func.coalesce(t.modules_started, 0).label("started"),
+            func.coalesce(t.modules_lessons_done, 0).label("lessons_done"),
+            func.coalesce(t.modules_passed, 0).label("passed"),
+            func.coalesce(t.modules_completed, 0).label("completed"),
+            func.coalesce(t.best_sum, 0.0).label("best_sum"),
+            func.coalesce(t.best_n, 0).label("best_n"),
+            func.coalesce(t.attempts, 0).label("attempts"),
         )
-        .group_by(um.c.user_id, um.c.municipality_id, um.c.area_id, um.c.gender)
+        .select_from(people)
+        .outerjoin(t, t.user_id == people.c.id)
         .subquery("u")
     )
 

@@ -8,8 +8,9 @@ from sqlalchemy import and_, case, func, select, update
 
 from app.extensions import db
 from app.models import ExtraAttempt, Lesson, LessonProgress, Module, Quiz, QuizAttempt, utcnow
+from app.models.types import dialect_insert
 from app.models.learning import ATTEMPT_OPEN
-from app.services import completion
+from app.services import completion, summaries
 
 
 @dataclass
@@ -153,15 +154,6 @@ def lesson_states(user_id: int, module_id: int) -> dict[int, LessonProgress]:
     return {row.lesson_id: row for row in rows}
 
 
-def _insert(model):
-    """INSERT ... ON CONFLICT for the session's database (PostgreSQL or SQLite)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def module_for_reading(user_id: int, module_key: str) -> tuple[Module | None, list[Lesson], dict[int, LessonProgress]]:
     """An active module, its active lessons in order and the learner's progress on each, in one query
     (the lesson page's whole read). (None, [], {}) for an unknown module or one without lessons."""
@@ -188,11 +180,14 @@ def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
     """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
     views of the same lesson store one row and neither fails. Callers on a read path check
     `lesson_state` first, so a lesson already opened costs no write and no commit."""
-    db.session.execute(
-        _insert(LessonProgress)
+    inserted = db.session.execute(
+        dialect_insert(LessonProgress)
         .values(user_id=user_id, lesson_id=lesson_id, started_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-    )
+        .returning(LessonProgress.id)  # a row back only when this view inserted it (rowcount is -1 here)
+    ).scalar()
+    if inserted is not None:
+        summaries.refresh_lesson(user_id, lesson_id)
     return db.session.scalar(
         select(LessonProgress)
         .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
@@ -203,7 +198,7 @@ def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
 def complete_lesson(user_id: int, lesson_id: int, now) -> LessonProgress:
     """Mark a lesson complete for a learner (keeping the first completion time, whoever writes first)."""
     record_lesson_view(user_id, lesson_id)
-    db.session.execute(
+    completed = db.session.execute(
         update(LessonProgress)
         .where(
             LessonProgress.user_id == user_id,
@@ -213,6 +208,8 @@ def complete_lesson(user_id: int, lesson_id: int, now) -> LessonProgress:
         .values(completed_at=now)
         .execution_options(synchronize_session=False)
     )
+    if completed.rowcount == 1:
+        summaries.refresh_lesson(user_id, lesson_id)
     return db.session.scalar(
         select(LessonProgress)
         .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)

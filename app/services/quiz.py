@@ -31,6 +31,7 @@ from app.models.learning import (
     REVEAL_AFTER_PASS_OR_LAST,
 )
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM
+from app.services import summaries
 from app.services.grading import grade
 
 SINGLE_ANSWER_KINDS = ("single", "true_false")
@@ -128,6 +129,7 @@ def start_or_resume(
         if _retried:
             raise
         return start_or_resume(user_id, quiz, now, rng, _retried=True)
+    summaries.refresh(user_id, quiz.module_id)
     for position, question_id in enumerate(drawn, start=1):
         order = choices_by_question.get(question_id, [])
         rng.shuffle(order)
@@ -271,6 +273,7 @@ def _grade_attempt(attempt: QuizAttempt, drawn: list[DrawnQuestion]) -> None:
     attempt.score = outcome.score
     attempt.passed = outcome.passed
     db.session.flush()
+    summaries.refresh_quiz(attempt.user_id, attempt.quiz_id)
 
 
 def submit(attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None) -> bool:

@@ -269,6 +269,11 @@ def build(scale: int, seed: int = 7, learners: int = LEARNERS) -> dict:
     db.session.flush()
     seed_municipal(rng, iom, coordinator)
     db.session.commit()
+    # The progress above went in by bulk inserts, past the services that keep the summaries.
+    from app.services import summaries
+
+    summaries.rebuild()
+    db.session.commit()
     if engine.dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))
         db.session.commit()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.services import summaries
 from app.services.content.common import Issue, Report, SyncResult, render_markdown  # noqa: F401
 from app.services.content.diagnostic import DiagnosticData, load_diagnostic, sync_diagnostic
 from app.services.content.metrics import BankMetrics, check_banks
@@ -70,4 +71,6 @@ def sync_content(bundle: ContentBundle, allow_retire: bool = False) -> SyncResul
         sync_diagnostic(bundle.diagnostic, result)
     if bundle.stages is not None:
         sync_stages(bundle.stages, result)
+    if result.changed:  # a lesson retired or added changes what the progress summaries count
+        summaries.rebuild()
     return result
