@@ -5,7 +5,9 @@ Each scenario is one user class, chosen with locust's class-name argument:
 - LessonReader / Catalogue / MyProgress: a signed-in official reading, no think time.
 - QuizTaker: a fresh learner from the pool: start an attempt, view it, save eight times (form saves and
   autosaves), review, submit, see the result; the submitted attempt ids go to LOAD_SUBMITTED (a file) so
-  the run can be checked in the database afterwards.
+  the run can be checked in the database afterwards. Once an account has used every attempt (four
+  quizzes of LOAD_MAX_ATTEMPTS each) the user signs in as the next fresh account, so runs of any length
+  work; the number of accounts taken is written to LOAD_SUBMITTED too, so the next run starts after them.
 - PacedQuizTaker: the same path at a steady pace (LOAD_PACE requests per second each), for capacity:
   N takers at 0.02 req/s reach the server as N x 0.02 req/s, which fewer, faster simulated users
   reproduce (sessions are cookies: how many distinct people send the requests costs the server nothing).
@@ -31,6 +33,7 @@ FIRST_TAKER = int(os.environ.get("LOAD_FIRST_TAKER", "0"))  # a later run starts
 MODULE = os.environ.get("LOAD_MODULE", "gobernanza-migratoria")
 LESSON = os.environ.get("LOAD_LESSON", "")
 OUT = os.environ.get("LOAD_SUBMITTED", "/tmp/campus-load-submitted.json")
+MAX_ATTEMPTS = int(os.environ.get("LOAD_MAX_ATTEMPTS", "3"))  # max_attempts of every quiz in content/
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"|value="([^"]+)"[^>]*?name="csrf_token"')
 FIELD = re.compile(r'name="(q\d+)"[^>]*?value="(\d+)"|value="(\d+)"[^>]*?name="(q\d+)"')
 ASKED = re.compile(r'name="asked"[^>]*?value="(\d+)"|value="(\d+)"[^>]*?name="asked"')
@@ -69,7 +72,9 @@ class SignedIn(FastHttpUser):
     abstract = True
     wait_time = constant(0)
 
-    def sign_in(self, email: str) -> None:
+    def log_in(self, email: str) -> None:
+        """Sign in as `email` (forgetting any earlier session); keeps the CSRF token for later forms."""
+        self.client.cookiejar.clear()
         token = None
         while token is None:  # a refused connection under overload is a failure already counted: retry
             token = _csrf(self.client.get("/auth/login", name="sign-in page").text)
@@ -80,6 +85,10 @@ class SignedIn(FastHttpUser):
             allow_redirects=False,
         )
         self.csrf = token
+
+    def sign_in(self, email: str) -> None:
+        """The first sign-in of a user; waits until every user of the run has signed in."""
+        self.log_in(email)
         _signed_in["n"] += 1
         if _signed_in["n"] >= self.environment.runner.target_user_count and not _ready.is_set():
             self.environment.stats.reset_all()  # steady state only: sign-ins are not what is measured
@@ -121,14 +130,25 @@ class MyProgress(Reader):
 
 
 class QuizTaker(SignedIn):
-    """Takes quizzes one after another; each account has four quizzes of three attempts."""
+    """Takes quizzes one after another; each account has four quizzes of three attempts, after which the
+    user moves on to the next fresh account of the pool."""
 
     def on_start(self):
-        self.sign_in(f"learner{(FIRST_TAKER + _take('taker', TAKERS)) % TAKERS}@bench.example.org")
+        self.sign_in(self.next_account())
+        self.round = 0
+
+    @staticmethod
+    def next_account() -> str:
+        return f"learner{(FIRST_TAKER + _take('taker', TAKERS)) % TAKERS}@bench.example.org"
+
+    def switch_account(self) -> None:
+        self.log_in(self.next_account())
         self.round = 0
 
     @task
     def take_quiz(self):
+        if self.round >= len(MODULE_KEYS) * MAX_ATTEMPTS:
+            self.switch_account()
         module = MODULE_KEYS[self.round % len(MODULE_KEYS)]
         self.round += 1
         with self.client.post(
@@ -141,6 +161,8 @@ class QuizTaker(SignedIn):
             location = (start.headers or {}).get("Location", "")
             if "/attempts/" not in location:
                 start.failure(f"no attempt started ({start.status_code} {location})")
+                if start.status_code == 302:  # refused (e.g. no attempts left): a fresh account next time
+                    self.round = len(MODULE_KEYS) * MAX_ATTEMPTS
                 return
         url = "/attempts/" + location.rsplit("/attempts/", 1)[1]
         page = self.client.get(url, name="quiz view").text or ""
@@ -193,5 +215,6 @@ class PacedQuizTaker(QuizTaker):
 
 @events.test_stop.add_listener
 def write_submitted(environment, **kwargs):
+    """The submitted attempt ids and how many pool accounts this run took (for the next run's offset)."""
     with open(OUT, "w") as handle:
-        json.dump(submitted, handle)
+        json.dump({"submitted": submitted, "accounts": _next["taker"]}, handle)
