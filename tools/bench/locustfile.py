@@ -34,6 +34,9 @@ MODULE = os.environ.get("LOAD_MODULE", "gobernanza-migratoria")
 LESSON = os.environ.get("LOAD_LESSON", "")
 OUT = os.environ.get("LOAD_SUBMITTED", "/tmp/campus-load-submitted.json")
 MAX_ATTEMPTS = int(os.environ.get("LOAD_MAX_ATTEMPTS", "3"))  # max_attempts of every quiz in content/
+# When set, the run stops this many seconds after every user has signed in (locust's -t is then only a
+# safety limit), so a slow sign-in phase on a busy machine does not eat into the measured time.
+MEASURE = float(os.environ.get("LOAD_MEASURE_SECONDS") or 0)
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"|value="([^"]+)"[^>]*?name="csrf_token"')
 FIELD = re.compile(r'name="(q\d+)"[^>]*?value="(\d+)"|value="(\d+)"[^>]*?name="(q\d+)"')
 ASKED = re.compile(r'name="asked"[^>]*?value="(\d+)"|value="(\d+)"[^>]*?name="asked"')
@@ -93,6 +96,8 @@ class SignedIn(FastHttpUser):
         if _signed_in["n"] >= self.environment.runner.target_user_count and not _ready.is_set():
             self.environment.stats.reset_all()  # steady state only: sign-ins are not what is measured
             _ready.set()
+            if MEASURE:
+                gevent.spawn_later(MEASURE, self.environment.runner.quit)
         _ready.wait()
 
 

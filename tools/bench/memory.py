@@ -12,10 +12,12 @@ where smaps_rollup cannot be read (kernels before 4.14, or another user's proces
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 
 KIB_PER_MIB = 1024
+EDGE = 5  # samples whose median is a window's start or end
 
 
 def children(pid: int) -> list[int]:
@@ -110,10 +112,14 @@ class MemorySampler(threading.Thread):
 
 
 def _figures(rows: list[list], column: int) -> dict | None:
+    """Start and end are medians of up to EDGE samples at either end (a fifth of the samples at most),
+    so a transient that one sample happens to catch (a sign-in's scrypt holds 32 MiB for a moment)
+    does not pass for growth; the maximum is the largest single sample."""
     values = [row[column] for row in rows if row[column] is not None]
     if not values:
         return None
-    start, end = values[0], values[-1]
+    edge = min(EDGE, max(1, len(values) // 5))
+    start, end = statistics.median(values[:edge]), statistics.median(values[-edge:])
     return {
         "start_mib": round(start / KIB_PER_MIB, 1),
         "end_mib": round(end / KIB_PER_MIB, 1),
@@ -125,9 +131,9 @@ def _figures(rows: list[list], column: int) -> dict | None:
 
 def summarise(memory: dict, start: float, end: float, warmup: float) -> list[dict]:
     """Per worker over the window [start, end] of `memory` (as from `MemorySampler.as_json`): RSS and USS
-    at the first sample after `warmup` seconds (the start of the growth), at the end, the maximum after
-    warm-up, and the growth from start to end in MiB and %. `first_rss_mib` is the window's very first
-    sample (before warm-up). Workers with no sample after warm-up in the window are left out."""
+    at the first samples after `warmup` seconds (the start of the growth), at the end, the maximum after
+    warm-up, and the growth from start to end in MiB and % (see `_figures`). `first_rss_mib` is the
+    window's very first sample (before warm-up). Workers with no sample after warm-up are left out."""
     workers = []
     for series in memory["series"]:
         window = [row for row in series["samples"] if start <= row[0] <= end]
