@@ -252,10 +252,11 @@ class Runner:
         rows = run_scenario(
             server.host, user_classes, users, spawn, duration, env, self.workdir, f"{self.runs}-{label}"
         )
-        server.sampler.mark(label, start, server.sampler.now())
+        end = server.sampler.now()
         data = json.loads(out.read_text()) if out.exists() else {}
         if isinstance(data, list):  # an older locustfile: ids only
             data = {"submitted": data, "accounts": 0}
+        server.sampler.mark(label, start, end, data.get("ready_at"))
         self.submitted += data.get("submitted", [])
         self.next_account += data.get("accounts", 0)
         if self.next_account > self.pool:
@@ -314,15 +315,16 @@ def combine(runs: list[dict]) -> dict:
 
 
 def memory_figures(server: Server, warmup: float) -> dict:
-    """The sampler's series and windows, a summary per scenario window (warm-up: `warmup` seconds, at
-    most a third of the window) and one over the whole run (from the first window's warm-up)."""
+    """The sampler's series and windows, a summary per scenario from the moment its clients had signed
+    in (warm-up: `warmup` seconds more, at most a third of the rest) and one over the whole run (from
+    the first scenario's start plus `warmup`)."""
     memory = server.sampler.as_json()
     summary = {}
-    for label, (start, end) in memory["windows"].items():
-        summary[label] = summarise(memory, start, end, min(warmup, (end - start) / 3))
+    for label, (_start, end, measured_from) in memory["windows"].items():
+        summary[label] = summarise(memory, measured_from, end, min(warmup, (end - measured_from) / 3))
     if memory["windows"]:
-        first = min(start for start, _ in memory["windows"].values())
-        last = max(end for _, end in memory["windows"].values())
+        first = min(window[0] for window in memory["windows"].values())
+        last = max(window[1] for window in memory["windows"].values())
         memory["whole_run"] = summarise(memory, first, last, warmup)
     memory["warmup_s"] = warmup
     memory["summary"] = summary
@@ -537,12 +539,12 @@ def memory_run(args, runner: Runner, server: Server, results: dict) -> None:
 
 def finish_memory_run(args, results: dict) -> None:
     memory = results["memory"]
-    start, end = memory["windows"]["Mixed"]
-    last = summarise(memory, start, end, (end - start) / 3)
+    _start, end, measured_from = memory["windows"]["Mixed"]
+    last = summarise(memory, measured_from, end, (end - measured_from) / 3)
     memory["summary"]["Mixed, last two thirds"] = last
     results["memory_run"].update(
         flat_threshold_pct=args.flat_threshold,
-        window="last two thirds of the mixed run",
+        window="last two thirds of the mixed run (after every client had signed in)",
         flat=is_flat(last, args.flat_threshold),
     )
 

@@ -20,6 +20,7 @@ import os
 import random
 import re
 import threading
+import time
 from urllib.parse import urlencode
 
 import gevent
@@ -47,6 +48,7 @@ MODULE_KEYS = os.environ.get(
 _lock = threading.Lock()
 _ready = gevent.event.Event()  # set once every user has signed in: the figures count from then on
 _signed_in = {"n": 0}
+_ready_at: list[float] = []  # wall-clock time at which every user had signed in
 _next = {"reader": 0, "taker": 0}
 submitted: list[int] = []
 
@@ -95,6 +97,7 @@ class SignedIn(FastHttpUser):
         _signed_in["n"] += 1
         if _signed_in["n"] >= self.environment.runner.target_user_count and not _ready.is_set():
             self.environment.stats.reset_all()  # steady state only: sign-ins are not what is measured
+            _ready_at.append(time.time())
             _ready.set()
             if MEASURE:
                 gevent.spawn_later(MEASURE, self.environment.runner.quit)
@@ -220,6 +223,10 @@ class PacedQuizTaker(QuizTaker):
 
 @events.test_stop.add_listener
 def write_submitted(environment, **kwargs):
-    """The submitted attempt ids and how many pool accounts this run took (for the next run's offset)."""
+    """The submitted attempt ids, how many pool accounts this run took (for the next run's offset) and
+    when the measured part began (every user signed in)."""
     with open(OUT, "w") as handle:
-        json.dump({"submitted": submitted, "accounts": _next["taker"]}, handle)
+        json.dump(
+            {"submitted": submitted, "accounts": _next["taker"], "ready_at": _ready_at[0] if _ready_at else None},
+            handle,
+        )

@@ -5,7 +5,8 @@ the server runs: RSS from /proc/<pid>/status, USS (the pages only this process h
 Private_Dirty of /proc/<pid>/smaps_rollup) and the thread count. `load.py` marks the window of each
 scenario on the sampler's clock; `summarise` turns a window into start, end, max and growth per worker.
 
-A sample is `[t, rss_kib, uss_kib, threads]`, t in seconds since the sampler started; uss_kib is None
+A window is `[start, end, measured_from]`: the scenario's clients signed in between start and
+measured_from. A sample is `[t, rss_kib, uss_kib, threads]`, t in seconds since the sampler started; uss_kib is None
 where smaps_rollup cannot be read (kernels before 4.14, or another user's process).
 """
 
@@ -76,6 +77,7 @@ class MemorySampler(threading.Thread):
         super().__init__(name="memory-sampler", daemon=True)
         self.master, self.interval = master, interval
         self.started_at = time.monotonic()
+        self.started_wall = time.time()
         self.series: dict[int, list[list]] = {}
         self.windows: dict[str, list[float]] = {}
         self._halt = threading.Event()
@@ -101,9 +103,11 @@ class MemorySampler(threading.Thread):
         self._halt.set()
         self.join(timeout=self.interval + 5)
 
-    def mark(self, label: str, start: float, end: float) -> None:
-        """Record that scenario `label` ran from `start` to `end` (sampler clock)."""
-        self.windows[label] = [round(start, 2), round(end, 2)]
+    def mark(self, label: str, start: float, end: float, ready_wall: float | None = None) -> None:
+        """Record that scenario `label` ran from `start` to `end` (sampler clock) and, when `ready_wall`
+        (wall clock) is known, that its measured part began then: [start, end, measured from]."""
+        ready = start if ready_wall is None else min(max(ready_wall - self.started_wall, start), end)
+        self.windows[label] = [round(start, 2), round(end, 2), round(ready, 2)]
 
     def as_json(self) -> dict:
         with self._lock:

@@ -39,7 +39,9 @@ def load(after: dict, before: dict | None) -> str:
     lines = [head, "|" + " --- |" * (head.count("|") - 1)]
     for scenario, rows in after["scenarios"].items():
         for name, row in rows.items():
-            if name.startswith("sign") or (name == "Aggregated" and scenario not in ("QuizTaker", "PacedQuizTaker")):
+            if name.startswith("sign") or (
+                name == "Aggregated" and scenario not in ("QuizTaker", "PacedQuizTaker", "Mixed")
+            ):
                 continue
             line = (
                 f"| {scenario} | {name} | {row['rps']:.1f} | {row['ratio_to_hello']:.1%} | {row['median_ms']:.0f} |"
@@ -56,8 +58,8 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}%}" if value is not None else "-"
 
 
-def _mib(figures: dict | None, key: str) -> str:
-    return f"{figures[key]:.1f}" if figures else "-"
+def _mib(figures: dict | None, key: str, sign: str = "") -> str:
+    return f"{figures[key]:{sign}.1f}" if figures else "-"
 
 
 def memory(after: dict, _before: dict | None = None) -> str:
@@ -76,11 +78,11 @@ def memory(after: dict, _before: dict | None = None) -> str:
             lines.append(
                 f"| {label} | {n} (pid {w['pid']}) | {rss['start_mib']:.1f} | {rss['end_mib']:.1f} |"
                 f" {rss['max_mib']:.1f} | {rss['growth_mib']:+.1f} | {growth} | {_mib(uss, 'start_mib')} |"
-                f" {_mib(uss, 'end_mib')} | {uss['growth_mib'] if uss else '-':+} | {w['threads_max']} |"
+                f" {_mib(uss, 'end_mib')} | {_mib(uss, 'growth_mib', '+')} | {w['threads_max']} |"
             )
     notes = [
         "",
-        f"Samples every {data['interval_s']:g} s; start and end are medians of the first and last samples after"
+        f"Samples every {data['interval_s']:g} s; from the moment every client had signed in, start and end are medians of the first and last samples after"
         f" {data['warmup_s']:g} s of warm-up (a third of a shorter window); gunicorn {after.get('gunicorn', '')}.",
     ]
     run = after.get("memory_run")
