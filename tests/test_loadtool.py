@@ -79,10 +79,11 @@ def test_report_renders_compare_and_repeat_tables():
         **ServerConfig(2, "gthread", 4).__dict__,
         "label": "2 gthread x4",
         "summary": combine([run(900, 90), run(1100, 99)]),
-        "checks": [{"log_worker_class": "gthread", "threads_max": {"1": 5}}],
+        "checks": [{"log_worker_class": "gthread", "threads_max": {"1": 5}, "workers_booted": 2}],
+        "memory": {"worker_rss_max_mib": 210.5, "workers_rss_end_mib": 290.0},
     }
     compare = report.compare({"configs": [entry], "repeat": 2, "clients": 100, "duration_s": 30})
     assert "| 2 gthread x4 | lesson | 94.5 | 9.5% |" in compare
-    assert "gthread, up to 5 threads per worker" in compare
+    assert "| 2 gthread x4 | gthread | 2 | 5 | 210.5 | 290.0 |" in compare
     repeat = report.repeat({"variation": entry["summary"], "repeat": 2, "duration_s": 30, "clients": 100})
     assert "| LessonReader | lesson | 2 | 94.5 | 90.0 | 99.0 |" in repeat

@@ -331,6 +331,17 @@ def memory_figures(server: Server, warmup: float) -> dict:
     return memory
 
 
+def config_memory(repetitions: list[dict]) -> dict:
+    """A configuration's memory over its runs: the largest RSS of one worker, and the RSS of all its
+    workers together at the end of a run (the largest such sum): what more workers or threads cost."""
+    largest, together = 0.0, 0.0
+    for run in repetitions:
+        workers = run["memory"].get("whole_run", [])
+        largest = max([largest] + [w["rss"]["max_mib"] for w in workers])
+        together = max(together, sum(w["rss"]["end_mib"] for w in workers))
+    return {"worker_rss_max_mib": round(largest, 1), "workers_rss_end_mib": round(together, 1)}
+
+
 def verify(database_url: str, submitted: list[int]) -> dict:
     """Every submitted attempt graded exactly once: status submitted with a score, once in the table,
     and no attempt of the load accounts graded that the takers did not submit (or left half-graded)."""
@@ -439,14 +450,16 @@ def print_compare(configs: list[dict], runs: int) -> None:
             f" {f['median_ms']:7.0f} {f['p95_ms']['mean']:7.0f} {f['failures']:6d}"
             + (f" {_pct(f['rps']['cv']):>6}" if runs > 1 else "")
         )
+    print(
+        f"\n{'configuration':16} {'class in log':>12} {'booted':>6} {'threads':>7} {'RSS max/worker':>16} {'RSS all':>10}"
+    )
     for config in configs:
-        for check in config["checks"]:
-            print(
-                f"{config['label']}: gunicorn log says worker class {check['log_worker_class']}, "
-                f"{check['workers_booted']} workers booted, threads per worker at most "
-                f"{sorted(set(check['threads_max'].values()))}",
-                file=sys.stderr,
-            )
+        check, memory = config["checks"][0], config["memory"]
+        print(
+            f"{config['label']:16} {check['log_worker_class'] or '?':>12} {check['workers_booted']:6d}"
+            f" {max(check['threads_max'].values(), default=0):7d} {memory['worker_rss_max_mib']:12.1f} MiB"
+            f" {memory['workers_rss_end_mib']:6.1f} MiB"
+        )
 
 
 # ---- the modes ----
@@ -556,12 +569,16 @@ def main() -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--database-url", help="an already built database (else a throwaway one is built)")
-    parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--pg-server", default="postgresql://postgres@127.0.0.1:5432", help="where the throwaway database is built"
+    )
     parser.add_argument(
         "--pg-name", default=PG_NAME, help=f"name of the throwaway database, dropped at the end (default {PG_NAME})"
     )
     parser.add_argument("--learners", type=int, help="fresh quiz accounts to build (default: what the run needs)")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--port", type=int, default=8765, help="gunicorn's loopback port (the run stops if something already listens)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn -w (default 2)")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync", help="gunicorn -k")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn --threads per worker (gthread only)")
@@ -602,7 +619,7 @@ def main() -> None:
         nargs="*",
         metavar="CONFIG",
         help=f"compare gunicorn configurations, e.g. '2 sync' '4 gthread x2' (comma-separated also; "
-        f"none given: {COMPARE_DEFAULT})",
+        f"none given: {COMPARE_DEFAULT}); replaces --workers, --worker-class and --threads",
     )
     parser.add_argument("--repeat", type=int, default=1, help="run each scenario N times, interleaved")
     parser.add_argument(
@@ -684,6 +701,7 @@ def main() -> None:
                     entry["repetitions"].append(run)
             for entry in entries:
                 entry["summary"] = combine(entry["repetitions"])
+                entry["memory"] = config_memory(entry["repetitions"])
             results["configs"] = entries
         else:
             config = configs[0]

@@ -82,8 +82,9 @@ def memory(after: dict, _before: dict | None = None) -> str:
             )
     notes = [
         "",
-        f"Samples every {data['interval_s']:g} s; from the moment every client had signed in, start and end are medians of the first and last samples after"
-        f" {data['warmup_s']:g} s of warm-up (a third of a shorter window); gunicorn {after.get('gunicorn', '')}.",
+        f"Samples every {data['interval_s']:g} s. Per scenario, from the moment every client had signed in:"
+        f" start and end are medians of the first and last samples after {data['warmup_s']:g} s of warm-up"
+        f" (a third of a shorter window); gunicorn {after.get('gunicorn', '')}.",
     ]
     run = after.get("memory_run")
     if run:
@@ -113,20 +114,24 @@ def compare(after: dict, _before: dict | None = None) -> str:
         if runs > 1:
             line += f" {f['rps']['min']:.1f}-{f['rps']['max']:.1f}, {_pct(f['rps']['cv'])} |"
         lines.append(line)
-    checks = "; ".join(
-        f"{c['label']}: {c['checks'][0]['log_worker_class']}, up to {max(c['checks'][0]['threads_max'].values())}"
-        " threads per worker"
-        for c in after["configs"]
-    )
     note = f"means of {runs} runs each" if runs > 1 else "one run each"
-    return "\n".join(
-        lines
-        + [
-            "",
-            f"{after['clients']} clients, {after['duration_s']} s per scenario, {note}; each share is of the"
-            f" bare-Flask ceiling measured under the same configuration. Worker class per gunicorn's log: {checks}.",
-        ]
-    )
+    lines += [
+        "",
+        f"{after['clients']} clients, {after['duration_s']} s per scenario, {note}; each share is of the"
+        " bare-Flask ceiling measured under the same configuration.",
+        "",
+        "| gunicorn | worker class (gunicorn's log) | workers booted | threads per worker (seen) |"
+        " largest worker RSS MiB | all workers' RSS at the end, MiB |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in after["configs"]:
+        check, memory = c["checks"][0], c.get("memory") or {}
+        lines.append(
+            f"| {c['label']} | {check['log_worker_class']} | {check['workers_booted']} |"
+            f" {max(check['threads_max'].values(), default=0)} | {memory.get('worker_rss_max_mib', '-')} |"
+            f" {memory.get('workers_rss_end_mib', '-')} |"
+        )
+    return "\n".join(lines)
 
 
 def repeat(after: dict, _before: dict | None = None) -> str:
