@@ -155,8 +155,8 @@ def repeat(after: dict, _before: dict | None = None) -> str:
     lines += [
         "",
         f"{after['repeat']} runs of {after['duration_s']} s per scenario, interleaved, {after['clients']} clients;"
-        " cv = standard deviation / mean. A difference between two configurations or two versions smaller than"
-        " about twice the cv is within run-to-run noise.",
+        " cv = standard deviation / mean. As a rough guide, a difference between two configurations or versions"
+        " smaller than about twice the cv is within run-to-run noise.",
     ]
     return "\n".join(lines)
 
