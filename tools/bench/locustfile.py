@@ -224,6 +224,13 @@ class PacedQuizTaker(QuizTaker):
         super().on_start()
         gevent.sleep(random.uniform(0, 13 / float(os.environ.get("LOAD_PACE", "0.02"))))
 
+    @task
+    def take_quiz(self):
+        """Each round on a fresh connection, as a real taker's browser after minutes idle: a keep-alive
+        worker class (gthread) has closed the previous one, and a request on it would fail unseen."""
+        self.client.client.close()
+        super().take_quiz()
+
 
 @events.test_stop.add_listener
 def write_submitted(environment, **kwargs):
