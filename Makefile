@@ -57,6 +57,10 @@ bench: install translations
 
 ## make load: gunicorn (2 sync workers) on a throwaway PostgreSQL database under locust, loopback only
 ## (LOAD_ARGS="--duration 20 --skip-capacity" for a quicker run). Locust lives in its own venv.
+## LOAD_ARGS="--memory-run 600": worker memory over a 10-minute mixed run (instance/benchmark/memory.json);
+## LOAD_ARGS='--compare "2 sync, 4 sync, 2 gthread x4"': gunicorn configurations side by side (compare.json);
+## LOAD_ARGS="--repeat 5 --skip-capacity": run-to-run variation; --pg-name, --port: beside another run.
+## Tables: .venv/bin/python -m tools.bench.report load|memory|compare|repeat FILE.json
 bench-install: $(VENV)-load/.installed
 $(VENV)-load/.installed: requirements-bench.txt
 	$(PYTHON) -m venv $(VENV)-load

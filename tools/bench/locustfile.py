@@ -5,7 +5,9 @@ Each scenario is one user class, chosen with locust's class-name argument:
 - LessonReader / Catalogue / MyProgress: a signed-in official reading, no think time.
 - QuizTaker: a fresh learner from the pool: start an attempt, view it, save eight times (form saves and
   autosaves), review, submit, see the result; the submitted attempt ids go to LOAD_SUBMITTED (a file) so
-  the run can be checked in the database afterwards.
+  the run can be checked in the database afterwards. Once an account has used every attempt (four
+  quizzes of LOAD_MAX_ATTEMPTS each) the user signs in as the next fresh account, so runs of any length
+  work; the number of accounts taken is written to LOAD_SUBMITTED too, so the next run starts after them.
 - PacedQuizTaker: the same path at a steady pace (LOAD_PACE requests per second each), for capacity:
   N takers at 0.02 req/s reach the server as N x 0.02 req/s, which fewer, faster simulated users
   reproduce (sessions are cookies: how many distinct people send the requests costs the server nothing).
@@ -18,6 +20,7 @@ import os
 import random
 import re
 import threading
+import time
 from urllib.parse import urlencode
 
 import gevent
@@ -31,6 +34,10 @@ FIRST_TAKER = int(os.environ.get("LOAD_FIRST_TAKER", "0"))  # a later run starts
 MODULE = os.environ.get("LOAD_MODULE", "gobernanza-migratoria")
 LESSON = os.environ.get("LOAD_LESSON", "")
 OUT = os.environ.get("LOAD_SUBMITTED", "/tmp/campus-load-submitted.json")
+MAX_ATTEMPTS = int(os.environ.get("LOAD_MAX_ATTEMPTS", "3"))  # max_attempts of every quiz in content/
+# When set, the run stops this many seconds after every user has signed in (locust's -t is then only a
+# safety limit), so a slow sign-in phase on a busy machine does not eat into the measured time.
+MEASURE = float(os.environ.get("LOAD_MEASURE_SECONDS") or 0)
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"|value="([^"]+)"[^>]*?name="csrf_token"')
 FIELD = re.compile(r'name="(q\d+)"[^>]*?value="(\d+)"|value="(\d+)"[^>]*?name="(q\d+)"')
 ASKED = re.compile(r'name="asked"[^>]*?value="(\d+)"|value="(\d+)"[^>]*?name="asked"')
@@ -41,6 +48,7 @@ MODULE_KEYS = os.environ.get(
 _lock = threading.Lock()
 _ready = gevent.event.Event()  # set once every user has signed in: the figures count from then on
 _signed_in = {"n": 0}
+_ready_at: list[float] = []  # wall-clock time at which every user had signed in
 _next = {"reader": 0, "taker": 0}
 submitted: list[int] = []
 
@@ -69,7 +77,9 @@ class SignedIn(FastHttpUser):
     abstract = True
     wait_time = constant(0)
 
-    def sign_in(self, email: str) -> None:
+    def log_in(self, email: str) -> None:
+        """Sign in as `email` (forgetting any earlier session); keeps the CSRF token for later forms."""
+        self.client.cookiejar.clear()
         token = None
         while token is None:  # a refused connection under overload is a failure already counted: retry
             token = _csrf(self.client.get("/auth/login", name="sign-in page").text)
@@ -80,11 +90,22 @@ class SignedIn(FastHttpUser):
             allow_redirects=False,
         )
         self.csrf = token
+
+    def sign_in(self, email: str) -> None:
+        """The first sign-in of a user; waits until every user of the run has signed in."""
+        self.log_in(email)
         _signed_in["n"] += 1
         if _signed_in["n"] >= self.environment.runner.target_user_count and not _ready.is_set():
             self.environment.stats.reset_all()  # steady state only: sign-ins are not what is measured
+            _ready_at.append(time.time())
             _ready.set()
+            if MEASURE:
+                gevent.spawn_later(MEASURE, self.environment.runner.quit)
         _ready.wait()
+        # Start the measured part on fresh connections: a keep-alive worker class (gthread) closes a
+        # connection left idle past its --keep-alive (2 s) while the user waited here, and the first
+        # request on it would fail without ever reaching the application.
+        self.client.client.close()
 
 
 class Hello(FastHttpUser):
@@ -121,14 +142,29 @@ class MyProgress(Reader):
 
 
 class QuizTaker(SignedIn):
-    """Takes quizzes one after another; each account has four quizzes of three attempts."""
+    """Takes quizzes one after another; each account has four quizzes of three attempts, after which the
+    user moves on to the next fresh account of the pool."""
 
     def on_start(self):
-        self.sign_in(f"learner{(FIRST_TAKER + _take('taker', TAKERS)) % TAKERS}@bench.example.org")
+        self.sign_in(self.next_account())
         self.round = 0
+
+    @staticmethod
+    def next_account() -> str:
+        return f"learner{(FIRST_TAKER + _take('taker', TAKERS)) % TAKERS}@bench.example.org"
+
+    def switch_account(self) -> None:
+        self.log_in(self.next_account())
+        self.round = 0
+
+    def before_round(self) -> None:
+        """A hook for subclasses (a locust task overridden in a subclass would run as a second task)."""
 
     @task
     def take_quiz(self):
+        self.before_round()
+        if self.round >= len(MODULE_KEYS) * MAX_ATTEMPTS:
+            self.switch_account()
         module = MODULE_KEYS[self.round % len(MODULE_KEYS)]
         self.round += 1
         with self.client.post(
@@ -141,6 +177,8 @@ class QuizTaker(SignedIn):
             location = (start.headers or {}).get("Location", "")
             if "/attempts/" not in location:
                 start.failure(f"no attempt started ({start.status_code} {location})")
+                if start.status_code == 302:  # refused (e.g. no attempts left): a fresh account next time
+                    self.round = len(MODULE_KEYS) * MAX_ATTEMPTS
                 return
         url = "/attempts/" + location.rsplit("/attempts/", 1)[1]
         page = self.client.get(url, name="quiz view").text or ""
@@ -190,8 +228,18 @@ class PacedQuizTaker(QuizTaker):
         super().on_start()
         gevent.sleep(random.uniform(0, 13 / float(os.environ.get("LOAD_PACE", "0.02"))))
 
+    def before_round(self) -> None:
+        """Each round on a fresh connection, as a real taker's browser after minutes idle: a keep-alive
+        worker class (gthread) has closed the previous one, and a request on it would fail unseen."""
+        self.client.client.close()
+
 
 @events.test_stop.add_listener
 def write_submitted(environment, **kwargs):
+    """The submitted attempt ids, how many pool accounts this run took (for the next run's offset) and
+    when the measured part began (every user signed in)."""
     with open(OUT, "w") as handle:
-        json.dump(submitted, handle)
+        json.dump(
+            {"submitted": submitted, "accounts": _next["taker"], "ready_at": _ready_at[0] if _ready_at else None},
+            handle,
+        )
