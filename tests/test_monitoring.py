@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -270,3 +271,22 @@ def test_query_count_does_not_grow_with_data(client, login, people, make_user, i
     in_app(lambda: [_progress(u.id, ("basico",), passing=i % 2 == 0) for i, u in enumerate(more[:20])])
     large = measure()
     assert small == large, dict(zip(paths, zip(small, large, strict=False), strict=False))
+
+
+def test_gender_groups_are_shown_a_page_at_a_time_and_every_table_still_exports(client, login, people, monkeypatch):
+    from app.monitoring import routes
+
+    monkeypatch.setattr(routes, "PER_PAGE", 1)
+    login(people["iom"])
+    first = client.get("/monitoring/gender?level=municipality").get_data(as_text=True)
+    second = client.get("/monitoring/gender?level=municipality&page=2").get_data(as_text=True)
+    assert "Página 1 de 2" in first and "Página 2 de 2" in second
+    headings = [re.findall(r'<h2 id="g-\d+">([^<]*)</h2>', page) for page in (first, second)]
+    assert sorted(headings[0] + headings[1]) == ["Córdoba", "Rosario"], "each municipality on one page, once"
+    beyond = client.get("/monitoring/gender?level=municipality&page=99").get_data(as_text=True)
+    assert "Página 2 de 2" in beyond, "a page past the end shows the last one"
+    # whichever page shows it, each group's table downloads (from any page)
+    rosario_table = f"gender-{people['ids']['rosario']}"
+    assert f'id="table-{rosario_table}"' in first + second
+    download = client.get(f"/monitoring/gender?level=municipality&page=1&format=csv&table={rosario_table}")
+    assert download.status_code == 200 and download.mimetype == "text/csv"

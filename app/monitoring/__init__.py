@@ -20,3 +20,17 @@ def _format_date(value, fmt: str = "medium") -> str:
     from flask_babel import format_date
 
     return format_date(value, fmt) if value else ""
+
+
+@bp.app_template_global("render_cell")
+def _render_cell(v, kind):
+    from app.monitoring.cells import cell
+
+    return cell(v, kind)
+
+
+@bp.app_template_global("render_parity")
+def _render_parity(v):
+    from app.monitoring.cells import parity
+
+    return parity(v)

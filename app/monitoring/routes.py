@@ -401,10 +401,18 @@ def gender():
         response = _maybe_export(tables, filters, scope_ids)
         if response is not None:
             return response
+    # A country-wide programme has hundreds of municipalities: the groups are shown a page at a time
+    # (protected together above, so every page hides what the whole table hides; exports have all).
+    pages = max((len(tables) + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     return render_template(
         "monitoring/gender.html",
         form=form,
-        tables=tables,
+        tables=tables[(page - 1) * PER_PAGE : page * PER_PAGE],
+        groups=len(tables),
+        per_page=PER_PAGE,
+        page=page,
+        pages=pages,
         level=level,
         levels=LEVELS,
         policy=policy,
