@@ -3,6 +3,11 @@
     .venv/bin/python tools/benchmark.py                          # SQLite files, scales 1 and 10
     .venv/bin/python tools/benchmark.py --db postgresql          # a throwaway PostgreSQL database
     .venv/bin/python tools/benchmark.py --scales 1 --runs 5      # quicker
+    .venv/bin/python tools/benchmark.py --existing 1=postgresql://postgres@127.0.0.1/campus_x1 \
+        --existing 10=postgresql://postgres@127.0.0.1/campus_x10   # databases kept from earlier builds
+
+(An existing database can be measured three times: each run takes one quiz attempt per fresh learner
+and the quiz allows three.)
 
 Scale 1 is 50 municipalities, 5,000 officials and about 40,000 quiz attempts; scale 10 is ten times
 that. For PostgreSQL the script creates the database `campus_perf_bench` on 127.0.0.1 as user postgres
@@ -51,14 +56,14 @@ def pg_admin(server: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def one_scale(scale: int, runs: int, build_only: bool, learners: int) -> dict:
-    """In a fresh process with DATABASE_URL set: build, then measure; returns the figures."""
-    from tools.bench.generate import build
+def one_scale(scale: int, runs: int, build_only: bool, learners: int, existing: bool = False) -> dict:
+    """In a fresh process with DATABASE_URL set: build (unless `existing`), then measure; returns the figures."""
+    from tools.bench.generate import build, counts_of
     from tools.bench.pages import measure
 
     app = make_app()
     with app.app_context():
-        counts = build(scale, learners=learners)
+        counts = counts_of(scale) if existing else build(scale, learners=learners)
     if build_only:
         return {"data": counts}
     pages = measure(app, runs)
@@ -93,12 +98,25 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (for make load)")
     parser.add_argument("--build-only", action="store_true", help="only generate the data (for make load)")
     parser.add_argument("--learners", type=int, default=40, help="fresh accounts for the quiz path")
+    parser.add_argument(
+        "--existing",
+        action="append",
+        default=[],
+        metavar="SCALE=URL",
+        help="measure a database built earlier (e.g. 10=postgresql://postgres@127.0.0.1/campus_x10; "
+        "built with --build-only --keep, then renamed), instead of building one; repeatable",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one-existing", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.one is not None:  # the child process of one scale
-        print(json.dumps(one_scale(args.one, args.runs, args.build_only, args.learners)))
+        print(json.dumps(one_scale(args.one, args.runs, args.build_only, args.learners, args.one_existing)))
         return
+    existing = dict(item.split("=", 1) for item in args.existing)
+    if existing:
+        args.scales = sorted(int(scale) for scale in existing)
+        args.db = "postgresql" if all(u.startswith("postgresql") for u in existing.values()) else "sqlite"
 
     results = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -110,7 +128,9 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="campus-bench-")
     for scale in args.scales:
         env = dict(os.environ, APP_ENV=os.environ.get("APP_ENV", "development"))
-        if args.db == "postgresql":
+        if str(scale) in existing:
+            env["DATABASE_URL"] = existing[str(scale)]
+        elif args.db == "postgresql":
             pg_admin(args.pg_server, f"DROP DATABASE IF EXISTS {PG_NAME}")
             pg_admin(args.pg_server, f"CREATE DATABASE {PG_NAME}")
             env["DATABASE_URL"] = f"{args.pg_server}/{PG_NAME}"
@@ -129,6 +149,8 @@ def main() -> None:
         ]
         if args.build_only:
             command.append("--build-only")
+        if str(scale) in existing:
+            command.append("--one-existing")
         child = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
         results["scales"][str(scale)] = json.loads(child.stdout.strip().splitlines()[-1])
         data = results["scales"][str(scale)]["data"]
@@ -137,7 +159,7 @@ def main() -> None:
             f"{data['attempts']} attempts, {data['answers']} answered questions, built in {data['build_seconds']} s",
             file=sys.stderr,
         )
-        if args.db == "postgresql" and not (args.keep and scale == args.scales[-1]):
+        if args.db == "postgresql" and str(scale) not in existing and not (args.keep and scale == args.scales[-1]):
             pg_admin(args.pg_server, f"DROP DATABASE IF EXISTS {PG_NAME}")
     if args.build_only:
         print(f"built {PG_NAME if args.db == 'postgresql' else workdir}")

@@ -284,3 +284,25 @@ def build(scale: int, seed: int = 7, learners: int = LEARNERS) -> dict:
         build_seconds=round(time.perf_counter() - started, 1),
     )
     return counts
+
+
+def counts_of(scale: int) -> dict:
+    """The figures `build` reports, read back from a database it built earlier (`--existing`)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import AttemptQuestion, LessonProgress, Municipality, QuizAttempt, User
+    from app.models.people import ROLE_OFFICIAL
+
+    def count(query):
+        return db.session.scalar(query) or 0
+
+    return {
+        "scale": scale,
+        "municipalities": count(select(func.count()).select_from(Municipality)),
+        "officials": count(select(func.count()).select_from(User).where(User.role == ROLE_OFFICIAL)),
+        "lessons_done": count(select(func.count(LessonProgress.completed_at))),
+        "attempts": count(select(func.count()).select_from(QuizAttempt)),
+        "answers": count(select(func.count()).select_from(AttemptQuestion)),
+        "build_seconds": 0.0,
+    }
