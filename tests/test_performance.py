@@ -34,8 +34,9 @@ def test_first_lesson_view_records_started_and_later_views_write_nothing(app, cl
     client.get("/modules")  # the sign-in's "last seen" note is behind us
     with Statements(app) as first:
         assert client.get("/modules/basico/lessons/leccion-1").status_code == 200
-    # the lesson's "started" row, then its progress summary (created and locked, then recomputed)
-    assert first.writes == ["INSERT", "INSERT", "INSERT"]
+    # the lesson's "started" row, then the summaries: the learner's row (created and locked), the
+    # module row (recomputed) and the learner's row (rolled up)
+    assert first.writes == ["INSERT", "INSERT", "INSERT", "UPDATE"]
     started = in_app(
         lambda: db.session.scalar(select(LessonProgress.started_at).where(LessonProgress.user_id == user.id))
     )
