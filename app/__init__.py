@@ -39,13 +39,27 @@ def create_app(config_class: type = Config) -> Flask:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Security hooks, and a note of when signed-in people were last active."""
-    from app.services.accounts import touch_last_seen
+    """A note of when signed-in people were last active: at most every ten minutes, never a second commit."""
+    from flask import g
+
+    from app.services.accounts import last_seen_due, touch_last_seen
 
     @app.before_request
-    def note_last_seen():
-        if current_user.is_authenticated:
-            touch_last_seen(current_user)
+    def note_last_seen_due():
+        # Read from the account already loaded, before any commit of the view expires it.
+        if current_user.is_authenticated and last_seen_due(current_user):
+            g.last_seen_due = current_user.id
+
+    @app.after_request
+    def note_last_seen(response):
+        # Written after the view, in a transaction of its own: what the view committed stays committed,
+        # what it left uncommitted is discarded as it would have been; a read path commits only this.
+        user_id = g.pop("last_seen_due", None)
+        if user_id is not None:
+            db.session.rollback()
+            touch_last_seen(user_id)
+            db.session.commit()
+        return response
 
 
 def register_extensions(app: Flask) -> None:
@@ -66,9 +80,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        from app.services.accounts import user_for_session
+        from app.services.signed_in import load_user
 
-        return user_for_session(session_id)
+        return load_user(session_id)
 
 
 def register_blueprints(app: Flask) -> None:

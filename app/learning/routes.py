@@ -13,9 +13,9 @@ from app.learning import bp
 from app.models import Lesson, Module, Quiz, QuizAttempt, utcnow
 from app.models.learning import ATTEMPT_OPEN
 from app.services import certificates as certificate_service
+from app.services import content_cache
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
-from app.services import workbook as workbook_service
 
 QUIZ_MESSAGES = {
     "limit": lambda quiz: ngettext(
@@ -141,16 +141,17 @@ def module(key: str):
 @login_required
 def lesson(key: str, lesson_key: str):
     """Read a lesson; opening it records that the learner started it."""
-    module, lessons, states = progress_service.module_for_reading(current_user.id, key)
+    catalogue = content_cache.current()
+    module = catalogue.module_by_key.get(key)
+    lessons = catalogue.lessons_of(module.id) if module is not None else []
     index = next((i for i, item in enumerate(lessons) if item.key == lesson_key), None)
     if index is None:
         abort(404)
     current = lessons[index]
-    state = states.get(current.id)
+    state, entry = progress_service.lesson_reading(current_user.id, current.id, with_entry=current.has_activity)
     if state is None:  # the first view writes (once); later views only read
         state = progress_service.record_lesson_view(current_user.id, current.id)
         db.session.commit()
-    entry = workbook_service.entry_for(current_user.id, current.id) if current.has_activity else None
     return render_template(
         "learning/lesson.html",
         module=module,

@@ -64,6 +64,22 @@ def designated_sql(user_id_column, day: date | None = None):
     )
 
 
+def designation_id_sql(user_id_column, municipality_id_column, day: date | None = None):
+    """A correlated scalar subquery: the id of the current-cycle municipal cycle in which the user is focal
+    point or substitute of their municipality (NULL when none); the SQL form of `designation_of`."""
+    return (
+        select(MunicipalCycle.id)
+        .where(
+            MunicipalCycle.cycle_id == current_cycle_id_sql(day),
+            MunicipalCycle.municipality_id == municipality_id_column,
+            or_(MunicipalCycle.focal_point_id == user_id_column, MunicipalCycle.substitute_id == user_id_column),
+        )
+        .order_by(MunicipalCycle.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def designation_of(user: User, day: date | None = None) -> MunicipalCycle | None:
     """The current-cycle municipal cycle in which this user is focal point or substitute (one query, cached)."""
     if user is None or getattr(user, "id", None) is None:

@@ -1,0 +1,47 @@
+"""What every signed-in request reads first, in one statement: the account its session cookie names,
+the content version (app.services.content_cache) and the id of the municipal cycle the person is focal
+point or substitute of, for the header's "my municipality" link (app.services.cycles)."""
+
+from __future__ import annotations
+
+from flask import g
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.services import content_cache
+from app.services.accounts import parse_session_id, session_token_matches
+from app.services.cycles import designation_id_sql
+
+
+def load_user(session_id: str) -> User | None:
+    """The account named by a session or remember-me cookie while its token holds (Flask-Login's loader)."""
+    parsed = parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user_id, token = parsed
+    row = db.session.execute(
+        select(User, content_cache.version_sql(), designation_id_sql(User.id, User.municipality_id)).where(
+            User.id == user_id
+        )
+    ).first()
+    if row is None:
+        return None
+    user, version, designation_id = row
+    content_cache.note_version(version)
+    if not session_token_matches(user, token):
+        return None
+    g.signed_in_designation = (user.id, designation_id)
+    return user
+
+
+def designation_id(user: User) -> int | None:
+    """The signed-in person's current designation (municipal cycle id) as read with the account, or by
+    its own query when the account was not loaded from the session in this request (just signed in)."""
+    known = g.get("signed_in_designation")
+    if known is not None and known[0] == user.id:
+        return known[1]
+    from app.services.cycles import designation_of
+
+    designation = designation_of(user)
+    return designation.id if designation is not None else None
