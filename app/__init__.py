@@ -66,7 +66,12 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances to this app."""
     from app import models  # noqa: F401  (models must be imported for migrations to see them)
 
+    from app import dbpool
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dbpool.engine_options(app.config)
     db.init_app(app)
+    with app.app_context():
+        dbpool.install_idle_check(db.engine, app.config["DATABASE_PING_AFTER_IDLE"])
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -408,6 +408,4 @@ def municipal_nav():
     """The focal point's 'my municipality' link in the header (read with the account: no query)."""
     if not current_user.is_authenticated or current_user.role != ROLE_OFFICIAL:
         return {"my_municipal_cycle_id": None}
-    from app.services.signed_in import designation_id
-
-    return {"my_municipal_cycle_id": designation_id(current_user)}
+    return {"my_municipal_cycle_id": cycle_service.designation_id_of(current_user)}

@@ -4,14 +4,13 @@ point or substitute of, for the header's "my municipality" link (app.services.cy
 
 from __future__ import annotations
 
-from flask import g
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
 from app.services import content_cache
 from app.services.accounts import parse_session_id, session_token_matches
-from app.services.cycles import designation_id_sql
+from app.services.cycles import designation_id_sql, note_designation
 
 
 def load_user(session_id: str) -> User | None:
@@ -31,17 +30,5 @@ def load_user(session_id: str) -> User | None:
     content_cache.note_version(version)
     if not session_token_matches(user, token):
         return None
-    g.signed_in_designation = (user.id, designation_id)
+    note_designation(user, designation_id)
     return user
-
-
-def designation_id(user: User) -> int | None:
-    """The signed-in person's current designation (municipal cycle id) as read with the account, or by
-    its own query when the account was not loaded from the session in this request (just signed in)."""
-    known = g.get("signed_in_designation")
-    if known is not None and known[0] == user.id:
-        return known[1]
-    from app.services.cycles import designation_of
-
-    designation = designation_of(user)
-    return designation.id if designation is not None else None
