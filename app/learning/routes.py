@@ -4,16 +4,16 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.credentials.keys import KeyNotConfigured
 from app.extensions import db
 from app.learning import bp
-from app.models import Lesson, Module, Quiz, QuizAttempt, utcnow
+from app.models import QuizAttempt, utcnow
 from app.models.learning import ATTEMPT_OPEN
 from app.services import certificates as certificate_service
 from app.services import content_cache
+from app.services.content_cache import LessonInfo, ModuleInfo, QuizInfo
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
 
@@ -31,21 +31,27 @@ QUIZ_MESSAGES = {
 SAVE_ACTIONS = ("save", "review", "submit")  # "submit" from an old page goes to the review page too
 
 
-def _module_or_404(key: str) -> Module:
-    module = db.session.scalar(select(Module).where(Module.key == key, Module.active))
+def _module_or_404(key: str) -> ModuleInfo:
+    """An active module by key (from app.services.content_cache); 404 when there is none."""
+    module = content_cache.current().module_by_key.get(key)
     if module is None:
         abort(404)
     return module
 
 
-def _lessons(module: Module) -> list[Lesson]:
-    return list(
-        db.session.scalars(select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position))
-    )
+def _lessons(module: ModuleInfo) -> list[LessonInfo]:
+    return content_cache.current().lessons_of(module.id)
 
 
-def _quiz(module: Module) -> Quiz | None:
-    return db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+def _quiz(module: ModuleInfo) -> QuizInfo | None:
+    return content_cache.current().quiz_by_module.get(module.id)
+
+
+def _quiz_and_module(attempt: QuizAttempt) -> tuple[QuizInfo, ModuleInfo]:
+    """The quiz of an attempt and its module (retired modules too: old attempts stay readable)."""
+    catalogue = content_cache.current()
+    quiz = catalogue.quiz_by_id[attempt.quiz_id]
+    return quiz, catalogue.module_by_id[quiz.module_id]
 
 
 def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
@@ -210,8 +216,7 @@ def start_quiz(key: str):
 def attempt(attempt_id: int):
     """An open attempt as a form (save or submit), or a closed one's results."""
     attempt = _own_attempt_or_404(attempt_id)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    module = db.session.get(Module, quiz.module_id)
+    quiz, module = _quiz_and_module(attempt)
     if request.method == "POST":
         # Saving never submits: "review" saves, then shows the review page, whose button submits.
         action = request.form.get("action", "save")
@@ -265,14 +270,13 @@ def attempt(attempt_id: int):
 def review(attempt_id: int):
     """Before submitting: which questions are answered and which are not, then an explicit 'submit'."""
     attempt = _own_attempt_or_404(attempt_id)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
+    quiz, module = _quiz_and_module(attempt)
     if quiz_service.expire_if_due(attempt):
         _issue_certificate_if_due()
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
     if attempt.status != ATTEMPT_OPEN:
         return redirect(url_for("learning.attempt", attempt_id=attempt_id))
-    module = db.session.get(Module, quiz.module_id)
     drawn = quiz_service.drawn_questions(attempt)
     unanswered = [dq for dq in drawn if not dq.item.selected]
     return render_template(
@@ -291,7 +295,7 @@ def review(attempt_id: int):
 def submit(attempt_id: int):
     """Grade the attempt with the answers saved on the server (the review page's button)."""
     attempt = _own_attempt_or_404(attempt_id)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
+    quiz, _module = _quiz_and_module(attempt)
     if attempt.status != ATTEMPT_OPEN:
         flash(QUIZ_MESSAGES["closed"](quiz), "info")
     else:

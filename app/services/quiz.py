@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
     AttemptQuestion,
-    Choice,
     ExtraAttempt,
     Module,
-    Question,
     Quiz,
     QuizAttempt,
     User,
@@ -31,6 +30,8 @@ from app.models.learning import (
     REVEAL_AFTER_PASS_OR_LAST,
 )
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM
+from app.services import content_cache
+from app.services.content_cache import ChoiceInfo, QuestionInfo
 from app.services.grading import grade
 
 SINGLE_ANSWER_KINDS = ("single", "true_false")
@@ -51,8 +52,8 @@ class DrawnQuestion:
     """A question as shown in an attempt: text and choices in the attempt's order."""
 
     item: AttemptQuestion
-    question: Question
-    choices: list[Choice]
+    question: QuestionInfo
+    choices: list[ChoiceInfo]
 
     @property
     def correct_ids(self) -> set[int]:
@@ -95,22 +96,12 @@ def start_or_resume(
     if quiz.max_attempts and len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id):
         raise QuizError("limit")
     rng = rng or random.SystemRandom()
-    question_ids = list(
-        db.session.scalars(
-            select(Question.id).where(Question.quiz_id == quiz.id, Question.active).order_by(Question.position)
-        )
-    )
+    catalogue = content_cache.current()
+    question_ids = list(catalogue.active_questions.get(quiz.id, []))
     if not question_ids:
         raise QuizError("empty")
     drawn = rng.sample(question_ids, k=min(quiz.questions_per_attempt, len(question_ids)))
-    choice_rows = db.session.execute(
-        select(Choice.question_id, Choice.id)
-        .where(Choice.question_id.in_(drawn), Choice.active)
-        .order_by(Choice.position)
-    ).all()
-    choices_by_question: dict[int, list[int]] = {}
-    for question_id, choice_id in choice_rows:
-        choices_by_question.setdefault(question_id, []).append(choice_id)
+    choices_by_question = {question_id: list(catalogue.active_choices.get(question_id, [])) for question_id in drawn}
     attempt = QuizAttempt(
         user_id=user_id,
         quiz_id=quiz.id,
@@ -145,23 +136,25 @@ def start_or_resume(
 
 
 def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
-    """The attempt's questions with their choices in the attempt's order (three queries in all).
+    """The attempt's questions with their choices in the attempt's order (one query; the questions and
+    choices themselves come from app.services.content_cache).
 
     Rows are read afresh (populate_existing), so what another request committed is seen."""
-    rows = db.session.execute(
-        select(AttemptQuestion, Question)
-        .join(Question, AttemptQuestion.question_id == Question.id)
+    items = db.session.scalars(
+        select(AttemptQuestion)
         .where(AttemptQuestion.attempt_id == attempt.id)
         .order_by(AttemptQuestion.position)
         .execution_options(populate_existing=True)
     ).all()
-    choice_ids = {cid for item, _ in rows for cid in item.choice_order}
-    choices = (
-        {c.id: c for c in db.session.scalars(select(Choice).where(Choice.id.in_(choice_ids)))} if choice_ids else {}
-    )
+    catalogue = content_cache.current()
+    choices = catalogue.choices
     return [
-        DrawnQuestion(item, question, [choices[cid] for cid in item.choice_order if cid in choices])
-        for item, question in rows
+        DrawnQuestion(
+            item,
+            catalogue.questions[item.question_id],
+            [choices[cid] for cid in item.choice_order if cid in choices],
+        )
+        for item in items
     ]
 
 
@@ -213,10 +206,12 @@ def _validated(drawn: list[DrawnQuestion], answers: dict[int, list[int]]) -> dic
 
 
 def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
-    """Replace the whole answer set (inside the caller's transaction, which holds the attempt's row)."""
+    """Replace the whole answer set (inside the caller's transaction, which holds the attempt's row).
+
+    Every item is written, whatever this session last read of it: one UPDATE by primary key for all."""
+    db.session.execute(update(AttemptQuestion), [{"id": dq.item.id, "selected": complete[dq.item.id]} for dq in drawn])
     for dq in drawn:
-        dq.item.selected = complete[dq.item.id]
-    db.session.flush()
+        set_committed_value(dq.item, "selected", complete[dq.item.id])
 
 
 def save_answers(
@@ -229,39 +224,48 @@ def save_answers(
     stored one. So a save never lands after a submission and an older save arriving late never
     overwrites a newer one. Refusals: 'closed', 'time_up', 'stale', 'invalid'; nothing is written."""
     now = now or utcnow()
-    complete = _validated(drawn_questions(attempt), answers)
+    drawn = drawn_questions(attempt)
+    complete = _validated(drawn, answers)
     conditions = [QuizAttempt.id == attempt.id, QuizAttempt.status == ATTEMPT_OPEN]
     if attempt.deadline_at is not None:
         conditions.append(QuizAttempt.deadline_at >= now - _grace())
     if revision is not None:
         conditions.append(QuizAttempt.revision < revision)
-    result = db.session.execute(
+    stored = db.session.execute(
         update(QuizAttempt)
         .where(*conditions)
         .values(revision=revision if revision is not None else QuizAttempt.revision + 1, saved_at=now)
+        .returning(QuizAttempt.revision)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(attempt)
-    if result.rowcount != 1:
+    ).scalar()
+    if stored is None:
+        db.session.refresh(attempt)
         if attempt.status != ATTEMPT_OPEN:
             raise QuizError("closed")
         if expire_if_due(attempt, now):
             raise QuizError("time_up")
         raise QuizError("stale")
-    _store(drawn_questions(attempt), complete)
-    return attempt.revision
+    set_committed_value(attempt, "revision", stored)
+    set_committed_value(attempt, "saved_at", now)
+    _store(drawn, complete)
+    return stored
 
 
 def _claim(attempt: QuizAttempt, status: str, now: datetime) -> bool:
     """Atomically move an open attempt to a closed status; False when someone else already closed it."""
-    result = db.session.execute(
+    claimed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == ATTEMPT_OPEN)
         .values(status=status, submitted_at=now)
+        .returning(QuizAttempt.id)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(attempt)
-    return result.rowcount == 1
+    ).scalar()
+    if claimed is None:
+        db.session.refresh(attempt)  # see what the other request stored
+        return False
+    set_committed_value(attempt, "status", status)
+    set_committed_value(attempt, "submitted_at", now)
+    return True
 
 
 def _grade_attempt(attempt: QuizAttempt, drawn: list[DrawnQuestion]) -> None:
