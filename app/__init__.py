@@ -9,7 +9,14 @@ from flask_wtf.csrf import CSRFError
 
 from app import security
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.i18n import LANGUAGE_NAMES, current_language, select_locale, select_timezone, tr
+from app.i18n import (
+    LANGUAGE_NAMES,
+    current_language,
+    install_template_gettext,
+    select_locale,
+    select_timezone,
+    tr,
+)
 from config import Config
 
 
@@ -76,6 +83,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -155,14 +163,15 @@ def register_template_helpers(app: Flask) -> None:
     def inject_globals():
         from app.services import permissions
 
-        monitoring = current_user.is_authenticated and permissions.can_monitor(current_user)
+        user = current_user._get_current_object()  # the object itself: templates read it often
+        monitoring = user.is_authenticated and permissions.can_monitor(user)
         return {
             "can_monitor": monitoring,
             "nav_modules": _nav_modules() if monitoring and request.blueprint == "monitoring" else [],
             "languages": LANGUAGE_NAMES,
             "current_language": current_language(),
             "current_path": request.full_path.rstrip("?") if request else "/",
-            "current_user": current_user,
+            "current_user": user,
             "perms": permissions,
             "today": _today(),
         }

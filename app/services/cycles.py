@@ -39,8 +39,9 @@ def today() -> date:
 
 
 def current_cycle_id_sql(day: date | None = None):
-    """A scalar SQL subquery giving the current cycle's id (NULL when there is no cycle)."""
-    day = day or today()
+    """A scalar SQL subquery giving the current cycle's id (NULL when there is no cycle); `day` may be a
+    bound parameter."""
+    day = today() if day is None else day
     started = (
         select(Cycle.id).where(Cycle.starts_on <= day).order_by(Cycle.starts_on.desc(), Cycle.year.desc()).limit(1)
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 
 from app.extensions import db
 from app.models import ExtraAttempt, Lesson, LessonProgress, Quiz, QuizAttempt, User, WorkbookEntry, utcnow
@@ -82,23 +83,19 @@ def training_complete(progress: list[ModuleProgress]) -> bool:
     return completion.training_complete(sum(p.completed for p in counted), len(counted))
 
 
-def learner_progress(user_id: int) -> list[ModuleProgress]:
-    """Progress on every active module for one learner, in catalogue order: the modules, lessons and
-    quizzes from app.services.content_cache, the learner's figures in two queries."""
-    catalogue = content_cache.current()
-    completed = set(
-        db.session.scalars(
-            select(LessonProgress.lesson_id).where(
-                LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None)
-            )
-        )
+@lru_cache(maxsize=1)
+def _progress_statements():
+    """The learner's figures behind `learner_progress`, built once per process (bound: the user id)."""
+    user_id = bindparam("user_id")
+    completed = select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None)
     )
     extras = (
         select(func.count(ExtraAttempt.id))
         .where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == Quiz.id)
         .scalar_subquery()
     )
-    quiz_rows = db.session.execute(
+    quizzes = (
         select(
             Quiz.id,
             func.count(QuizAttempt.id),
@@ -109,8 +106,18 @@ def learner_progress(user_id: int) -> list[ModuleProgress]:
         )
         .outerjoin(QuizAttempt, and_(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.user_id == user_id))
         .group_by(Quiz.id)
-    ).all()
-    figures = {quiz_id: rest for quiz_id, *rest in quiz_rows}
+    )
+    return completed, quizzes
+
+
+def learner_progress(user_id: int) -> list[ModuleProgress]:
+    """Progress on every active module for one learner, in catalogue order: the modules, lessons and
+    quizzes from app.services.content_cache, the learner's figures in two queries."""
+    catalogue = content_cache.current()
+    completed_sql, quizzes_sql = _progress_statements()
+    params = {"user_id": user_id}
+    completed = set(db.session.scalars(completed_sql, params))
+    figures = {quiz_id: rest for quiz_id, *rest in db.session.execute(quizzes_sql, params)}
     progress = []
     for module in catalogue.modules:
         lessons = catalogue.lessons_of(module.id)
@@ -153,26 +160,34 @@ def _insert(model):
     return insert(model)
 
 
-def lesson_reading(user_id: int, lesson_id: int, with_entry: bool = False):
-    """What the lesson page reads about the learner, in one query: their progress row for the lesson
-    (None if they never opened it) and, `with_entry`, their workbook answer to its activity (or None)."""
+@lru_cache(maxsize=2)
+def _reading_statement(with_entry: bool):
+    """The lesson page's read of the learner's state, built once per process (bound: user and lesson)."""
+    user_id, lesson_id = bindparam("user_id"), bindparam("lesson_id")
     if not with_entry:
-        return lesson_state(user_id, lesson_id), None
-    row = db.session.execute(
+        return select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+    return (
         select(LessonProgress, WorkbookEntry)
         .select_from(User)
         .outerjoin(LessonProgress, and_(LessonProgress.user_id == User.id, LessonProgress.lesson_id == lesson_id))
         .outerjoin(WorkbookEntry, and_(WorkbookEntry.user_id == User.id, WorkbookEntry.lesson_id == lesson_id))
         .where(User.id == user_id)
-    ).first()
+    )
+
+
+def lesson_reading(user_id: int, lesson_id: int, with_entry: bool = False):
+    """What the lesson page reads about the learner, in one query: their progress row for the lesson
+    (None if they never opened it) and, `with_entry`, their workbook answer to its activity (or None)."""
+    params = {"user_id": user_id, "lesson_id": lesson_id}
+    if not with_entry:
+        return db.session.scalar(_reading_statement(False), params), None
+    row = db.session.execute(_reading_statement(True), params).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
 def lesson_state(user_id: int, lesson_id: int) -> LessonProgress | None:
     """The learner's progress row for one lesson, or None if they never opened it."""
-    return db.session.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
-    )
+    return lesson_reading(user_id, lesson_id)[0]
 
 
 def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
