@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale as babel_locale
+from flask_babel import get_translations
 from flask_login import current_user
 
 SOURCE_LANGUAGE = "es"
@@ -53,9 +54,6 @@ def tr(field: dict | str | None, lang: str | None = None) -> str:
 def _request_translations():
     """Flask-Babel's translations for the current locale, looked up once per locale and request (the
     templates call gettext a few dozen times a page; Flask-Babel resolves the locale on every call)."""
-    from flask import g
-    from flask_babel import get_translations
-
     ctx = g.get("_flask_babel")
     cached = getattr(ctx, "campus_translations", None)
     if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):

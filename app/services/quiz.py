@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -208,8 +208,19 @@ def _validated(drawn: list[DrawnQuestion], answers: dict[int, list[int]]) -> dic
 def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
     """Replace the whole answer set (inside the caller's transaction, which holds the attempt's row).
 
-    Every item is written, whatever this session last read of it: one UPDATE by primary key for all."""
-    db.session.execute(update(AttemptQuestion), [{"id": dq.item.id, "selected": complete[dq.item.id]} for dq in drawn])
+    Every item is written, whatever this session last read of it: one UPDATE for all the items."""
+    table = AttemptQuestion.__table__
+    json_type = table.c.selected.type
+    db.session.execute(
+        update(table)
+        .where(table.c.id.in_([dq.item.id for dq in drawn]))
+        .values(
+            selected=case(
+                {dq.item.id: bindparam(None, complete[dq.item.id], type_=json_type) for dq in drawn},
+                value=table.c.id,
+            )
+        )
+    )
     for dq in drawn:
         set_committed_value(dq.item, "selected", complete[dq.item.id])
 
