@@ -62,6 +62,14 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
+def _own_attempt_with_items_or_404(attempt_id: int):
+    """The learner's own attempt and its drawn items, in one query; anyone else's is 'not found'."""
+    attempt, items = quiz_service.attempt_with_items(attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt, items
+
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -215,7 +223,7 @@ def start_quiz(key: str):
 @login_required
 def attempt(attempt_id: int):
     """An open attempt as a form (save or submit), or a closed one's results."""
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, items = _own_attempt_with_items_or_404(attempt_id)
     quiz, module = _quiz_and_module(attempt)
     if request.method == "POST":
         # Saving never submits: "review" saves, then shows the review page, whose button submits.
@@ -228,7 +236,8 @@ def attempt(attempt_id: int):
             answers = _posted_answers()
             try:
                 revision = quiz_service.revision_from_form(request.form, required=False)
-                quiz_service.save_answers(attempt, answers, revision=revision)
+                drawn = quiz_service.drawn_questions(attempt, items)
+                quiz_service.save_answers(attempt, answers, revision=revision, drawn=drawn)
             except quiz_service.QuizError as error:
                 if error.code == "invalid":
                     db.session.rollback()
@@ -245,7 +254,8 @@ def attempt(attempt_id: int):
         _issue_certificate_if_due()
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
-    drawn = quiz_service.drawn_questions(attempt)
+        items = None  # graded just now: read the items again
+    drawn = quiz_service.drawn_questions(attempt, items)
     if attempt.status == ATTEMPT_OPEN:
         return render_template(
             "learning/attempt.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn, now=utcnow()
@@ -269,7 +279,7 @@ def attempt(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     """Before submitting: which questions are answered and which are not, then an explicit 'submit'."""
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, items = _own_attempt_with_items_or_404(attempt_id)
     quiz, module = _quiz_and_module(attempt)
     if quiz_service.expire_if_due(attempt):
         _issue_certificate_if_due()
@@ -277,7 +287,7 @@ def review(attempt_id: int):
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
     if attempt.status != ATTEMPT_OPEN:
         return redirect(url_for("learning.attempt", attempt_id=attempt_id))
-    drawn = quiz_service.drawn_questions(attempt)
+    drawn = quiz_service.drawn_questions(attempt, items)
     unanswered = [dq for dq in drawn if not dq.item.selected]
     return render_template(
         "learning/review.html",
@@ -316,13 +326,14 @@ def autosave(attempt_id: int):
     Format: the quiz form's fields, form-encoded or multipart (`csrf_token`, `revision`, `asked`,
     `q<item id>`); anything else is 415, a malformed or foreign answer 400. Answers JSON: 200 when
     stored, 409 when refused (closed, time up, or a newer save already stored), nothing written then."""
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, items = _own_attempt_with_items_or_404(attempt_id)
     if request.mimetype not in FORM_TYPES:
         return jsonify({"saved": False, "reason": "unsupported_media_type"}), 415
     try:
         answers = quiz_service.answers_from_form(request.form)
         revision = quiz_service.revision_from_form(request.form, required=True)
-        stored = quiz_service.save_answers(attempt, answers, revision=revision)
+        drawn = quiz_service.drawn_questions(attempt, items)
+        stored = quiz_service.save_answers(attempt, answers, revision=revision, drawn=drawn)
     except quiz_service.QuizError as error:
         if error.code == "invalid":
             db.session.rollback()

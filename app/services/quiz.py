@@ -135,17 +135,35 @@ def start_or_resume(
     return attempt
 
 
-def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
-    """The attempt's questions with their choices in the attempt's order (one query; the questions and
-    choices themselves come from app.services.content_cache).
+def attempt_with_items(attempt_id: int) -> tuple[QuizAttempt | None, list[AttemptQuestion]]:
+    """An attempt and its drawn items in order, in one query, read afresh (None, [] when it does not exist).
 
-    Rows are read afresh (populate_existing), so what another request committed is seen."""
-    items = db.session.scalars(
-        select(AttemptQuestion)
-        .where(AttemptQuestion.attempt_id == attempt.id)
+    Pass the items to `drawn_questions` or `save_answers` only before anything in the request wrote."""
+    rows = db.session.execute(
+        select(QuizAttempt, AttemptQuestion)
+        .outerjoin(AttemptQuestion, AttemptQuestion.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.id == attempt_id)
         .order_by(AttemptQuestion.position)
         .execution_options(populate_existing=True)
     ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [item for _, item in rows if item is not None]
+
+
+def drawn_questions(attempt: QuizAttempt, items: list[AttemptQuestion] | None = None) -> list[DrawnQuestion]:
+    """The attempt's questions with their choices in the attempt's order (one query unless `items`, read
+    by `attempt_with_items` in this request, are given; questions and choices come from
+    app.services.content_cache).
+
+    Rows are read afresh (populate_existing), so what another request committed is seen."""
+    if items is None:
+        items = db.session.scalars(
+            select(AttemptQuestion)
+            .where(AttemptQuestion.attempt_id == attempt.id)
+            .order_by(AttemptQuestion.position)
+            .execution_options(populate_existing=True)
+        ).all()
     catalogue = content_cache.current()
     choices = catalogue.choices
     return [
@@ -226,16 +244,22 @@ def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
 
 
 def save_answers(
-    attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None, revision: int | None = None
+    attempt: QuizAttempt,
+    answers: dict[int, list[int]],
+    now: datetime | None = None,
+    revision: int | None = None,
+    drawn: list[DrawnQuestion] | None = None,
 ) -> int:
     """Store an open attempt's whole answer set at once; returns the stored revision.
 
     One conditional UPDATE decides, and locks the attempt's row until the request commits: the attempt
     must be open, within its time, and (when the client numbers its saves) `revision` newer than the
     stored one. So a save never lands after a submission and an older save arriving late never
-    overwrites a newer one. Refusals: 'closed', 'time_up', 'stale', 'invalid'; nothing is written."""
+    overwrites a newer one. Refusals: 'closed', 'time_up', 'stale', 'invalid'; nothing is written.
+    `drawn`: the attempt's drawn questions when the caller already read them (only ids and choice
+    orders are used, which never change; every item is written whatever was read)."""
     now = now or utcnow()
-    drawn = drawn_questions(attempt)
+    drawn = drawn if drawn is not None else drawn_questions(attempt)
     complete = _validated(drawn, answers)
     conditions = [QuizAttempt.id == attempt.id, QuizAttempt.status == ATTEMPT_OPEN]
     if attempt.deadline_at is not None:
