@@ -72,6 +72,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances to this app."""
     from app import models  # noqa: F401  (models must be imported for migrations to see them)
+    from app.services import content_cache  # noqa: F401  (content changes bump the version: a flush listener)
 
     from app import dbpool
 
