@@ -93,7 +93,12 @@ def start_or_resume(
         if attempt.status == ATTEMPT_OPEN:
             if not expire_if_due(attempt, now):
                 return attempt
-    if quiz.max_attempts and len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id):
+    # Extra attempts are counted only once the quiz's own limit is reached (the usual start asks nothing).
+    if (
+        quiz.max_attempts
+        and len(attempts) >= quiz.max_attempts
+        and len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id)
+    ):
         raise QuizError("limit")
     rng = rng or random.SystemRandom()
     catalogue = content_cache.current()
