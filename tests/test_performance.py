@@ -142,3 +142,38 @@ def test_last_seen_is_written_at_most_every_ten_minutes_and_never_as_a_second_co
     with Statements(app) as again:
         client.get("/modules")
     assert again.writes == [] and again.commits == 0
+
+
+def _nav_link(html: str):
+    match = re.search(r'<a href="/municipal/(\d+)"[^>]*>Mi municipio</a>', html)
+    return int(match.group(1)) if match else None
+
+
+def test_the_my_municipality_link_is_read_with_the_account_and_follows_designations_at_once(
+    app, client, make_user, login, in_app
+):
+    from app.models import Municipality, MunicipalCycle
+    from app.services.cycles import FOCAL, designate
+    from tests.conftest import current_municipal_cycle, fixture_officer
+
+    user = login(make_user())
+    client.get("/modules")
+    assert _nav_link(client.get("/modules").get_data(as_text=True)) is None  # not designated
+
+    def make_focal_point():
+        cordoba = db.session.scalar(select(Municipality).where(Municipality.key == "cordoba"))
+        mc = current_municipal_cycle(cordoba)
+        designate(fixture_officer(), mc, FOCAL, db.session.get(User, user.id))
+        return mc.id
+
+    mc_id = in_app(make_focal_point)
+    with Statements(app) as statements:
+        html = client.get("/modules").get_data(as_text=True)
+    assert _nav_link(html) == mc_id  # the very next page, in the same statements as before
+    assert len(statements.seen) <= 3, statements.seen
+
+    def clear():
+        designate(fixture_officer(), db.session.get(MunicipalCycle, mc_id), FOCAL, None)
+
+    in_app(clear)
+    assert _nav_link(client.get("/modules").get_data(as_text=True)) is None
