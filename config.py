@@ -37,7 +37,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL"), f"sqlite:///{BASE_DIR / 'instance' / 'migraciudades.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL pool per worker process (app/dbpool.py): a sync worker uses one connection at a time.
+    DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", 2))
+    DATABASE_MAX_OVERFLOW = int(os.environ.get("DATABASE_MAX_OVERFLOW", 3))
+    # A pooled connection unused for longer than this is checked before use (instead of on every request).
+    DATABASE_PING_AFTER_IDLE = float(os.environ.get("DATABASE_PING_AFTER_IDLE", 10))
     REDIS_URL = os.environ.get("REDIS_URL")
     # Redis down: every limit goes on in each worker's memory (a warning is logged) rather than failing
     # (app/ratelimit.py); without REDIS_URL the limits live in memory only.

@@ -9,7 +9,14 @@ from flask_wtf.csrf import CSRFError
 
 from app import security
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.i18n import LANGUAGE_NAMES, current_language, select_locale, select_timezone, tr
+from app.i18n import (
+    LANGUAGE_NAMES,
+    current_language,
+    install_template_gettext,
+    select_locale,
+    select_timezone,
+    tr,
+)
 from config import Config
 
 
@@ -39,24 +46,45 @@ def create_app(config_class: type = Config) -> Flask:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Security hooks, and a note of when signed-in people were last active."""
-    from app.services.accounts import touch_last_seen
+    """A note of when signed-in people were last active: at most every ten minutes, never a second commit."""
+    from flask import g
+
+    from app.services.accounts import last_seen_due, touch_last_seen
 
     @app.before_request
-    def note_last_seen():
-        if current_user.is_authenticated:
-            touch_last_seen(current_user)
+    def note_last_seen_due():
+        # Read from the account already loaded, before any commit of the view expires it.
+        if current_user.is_authenticated and last_seen_due(current_user):
+            g.last_seen_due = current_user.id
+
+    @app.after_request
+    def note_last_seen(response):
+        # Written after the view, in a transaction of its own: what the view committed stays committed,
+        # what it left uncommitted is discarded as it would have been; a read path commits only this.
+        user_id = g.pop("last_seen_due", None)
+        if user_id is not None:
+            db.session.rollback()
+            touch_last_seen(user_id)
+            db.session.commit()
+        return response
 
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances to this app."""
     from app import models  # noqa: F401  (models must be imported for migrations to see them)
+    from app.services import content_cache  # noqa: F401  (content changes bump the version: a flush listener)
 
+    from app import dbpool
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dbpool.engine_options(app.config)
     db.init_app(app)
+    with app.app_context():
+        dbpool.install_idle_check(db.engine, app.config["DATABASE_PING_AFTER_IDLE"])
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -66,9 +94,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        from app.services.accounts import user_for_session
+        from app.services.signed_in import load_user
 
-        return user_for_session(session_id)
+        return load_user(session_id)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -136,14 +164,15 @@ def register_template_helpers(app: Flask) -> None:
     def inject_globals():
         from app.services import permissions
 
-        monitoring = current_user.is_authenticated and permissions.can_monitor(current_user)
+        user = current_user._get_current_object()  # the object itself: templates read it often
+        monitoring = user.is_authenticated and permissions.can_monitor(user)
         return {
             "can_monitor": monitoring,
             "nav_modules": _nav_modules() if monitoring and request.blueprint == "monitoring" else [],
             "languages": LANGUAGE_NAMES,
             "current_language": current_language(),
             "current_path": request.full_path.rstrip("?") if request else "/",
-            "current_user": current_user,
+            "current_user": user,
             "perms": permissions,
             "today": _today(),
         }

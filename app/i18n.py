@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale as babel_locale
+from flask_babel import get_translations
 from flask_login import current_user
 
 SOURCE_LANGUAGE = "es"
@@ -48,3 +49,29 @@ def tr(field: dict | str | None, lang: str | None = None) -> str:
         return field
     lang = lang or current_language()
     return field.get(lang) or field.get(SOURCE_LANGUAGE) or next(iter(field.values()), "")
+
+
+def _request_translations():
+    """Flask-Babel's translations for the current locale, looked up once per locale and request (the
+    templates call gettext a few dozen times a page; Flask-Babel resolves the locale on every call)."""
+    ctx = g.get("_flask_babel")
+    cached = getattr(ctx, "campus_translations", None)
+    if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
+        return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        ctx.campus_translations = (getattr(ctx, "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """Templates' `_`, `gettext` and `ngettext` through `_request_translations` (same catalogues, same
+    newstyle formatting and escaping as Flask-Babel's own; installed after Flask-Babel)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+    )

@@ -4,18 +4,18 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.credentials.keys import KeyNotConfigured
 from app.extensions import db
 from app.learning import bp
-from app.models import Lesson, Module, Quiz, QuizAttempt, utcnow
+from app.models import QuizAttempt, utcnow
 from app.models.learning import ATTEMPT_OPEN
 from app.services import certificates as certificate_service
+from app.services import content_cache
+from app.services.content_cache import LessonInfo, ModuleInfo, QuizInfo
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
-from app.services import workbook as workbook_service
 
 QUIZ_MESSAGES = {
     "limit": lambda quiz: ngettext(
@@ -31,21 +31,27 @@ QUIZ_MESSAGES = {
 SAVE_ACTIONS = ("save", "review", "submit")  # "submit" from an old page goes to the review page too
 
 
-def _module_or_404(key: str) -> Module:
-    module = db.session.scalar(select(Module).where(Module.key == key, Module.active))
+def _module_or_404(key: str) -> ModuleInfo:
+    """An active module by key (from app.services.content_cache); 404 when there is none."""
+    module = content_cache.current().module_by_key.get(key)
     if module is None:
         abort(404)
     return module
 
 
-def _lessons(module: Module) -> list[Lesson]:
-    return list(
-        db.session.scalars(select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position))
-    )
+def _lessons(module: ModuleInfo) -> list[LessonInfo]:
+    return content_cache.current().lessons_of(module.id)
 
 
-def _quiz(module: Module) -> Quiz | None:
-    return db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+def _quiz(module: ModuleInfo) -> QuizInfo | None:
+    return content_cache.current().quiz_by_module.get(module.id)
+
+
+def _quiz_and_module(attempt: QuizAttempt) -> tuple[QuizInfo, ModuleInfo]:
+    """The quiz of an attempt and its module (retired modules too: old attempts stay readable)."""
+    catalogue = content_cache.current()
+    quiz = catalogue.quiz_by_id[attempt.quiz_id]
+    return quiz, catalogue.module_by_id[quiz.module_id]
 
 
 def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
@@ -54,6 +60,14 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
+
+
+def _own_attempt_with_items_or_404(attempt_id: int):
+    """The learner's own attempt and its drawn items, in one query; anyone else's is 'not found'."""
+    attempt, items = quiz_service.attempt_with_items(attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt, items
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -141,16 +155,17 @@ def module(key: str):
 @login_required
 def lesson(key: str, lesson_key: str):
     """Read a lesson; opening it records that the learner started it."""
-    module, lessons, states = progress_service.module_for_reading(current_user.id, key)
+    catalogue = content_cache.current()
+    module = catalogue.module_by_key.get(key)
+    lessons = catalogue.lessons_of(module.id) if module is not None else []
     index = next((i for i, item in enumerate(lessons) if item.key == lesson_key), None)
     if index is None:
         abort(404)
     current = lessons[index]
-    state = states.get(current.id)
+    state, entry = progress_service.lesson_reading(current_user.id, current.id, with_entry=current.has_activity)
     if state is None:  # the first view writes (once); later views only read
         state = progress_service.record_lesson_view(current_user.id, current.id)
         db.session.commit()
-    entry = workbook_service.entry_for(current_user.id, current.id) if current.has_activity else None
     return render_template(
         "learning/lesson.html",
         module=module,
@@ -208,9 +223,8 @@ def start_quiz(key: str):
 @login_required
 def attempt(attempt_id: int):
     """An open attempt as a form (save or submit), or a closed one's results."""
-    attempt = _own_attempt_or_404(attempt_id)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    module = db.session.get(Module, quiz.module_id)
+    attempt, items = _own_attempt_with_items_or_404(attempt_id)
+    quiz, module = _quiz_and_module(attempt)
     if request.method == "POST":
         # Saving never submits: "review" saves, then shows the review page, whose button submits.
         action = request.form.get("action", "save")
@@ -222,7 +236,8 @@ def attempt(attempt_id: int):
             answers = _posted_answers()
             try:
                 revision = quiz_service.revision_from_form(request.form, required=False)
-                quiz_service.save_answers(attempt, answers, revision=revision)
+                drawn = quiz_service.drawn_questions(attempt, items)
+                quiz_service.save_answers(attempt, answers, revision=revision, drawn=drawn)
             except quiz_service.QuizError as error:
                 if error.code == "invalid":
                     db.session.rollback()
@@ -239,7 +254,8 @@ def attempt(attempt_id: int):
         _issue_certificate_if_due()
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
-    drawn = quiz_service.drawn_questions(attempt)
+        items = None  # graded just now: read the items again
+    drawn = quiz_service.drawn_questions(attempt, items)
     if attempt.status == ATTEMPT_OPEN:
         return render_template(
             "learning/attempt.html", attempt=attempt, quiz=quiz, module=module, drawn=drawn, now=utcnow()
@@ -263,16 +279,15 @@ def attempt(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     """Before submitting: which questions are answered and which are not, then an explicit 'submit'."""
-    attempt = _own_attempt_or_404(attempt_id)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
+    attempt, items = _own_attempt_with_items_or_404(attempt_id)
+    quiz, module = _quiz_and_module(attempt)
     if quiz_service.expire_if_due(attempt):
         _issue_certificate_if_due()
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
     if attempt.status != ATTEMPT_OPEN:
         return redirect(url_for("learning.attempt", attempt_id=attempt_id))
-    module = db.session.get(Module, quiz.module_id)
-    drawn = quiz_service.drawn_questions(attempt)
+    drawn = quiz_service.drawn_questions(attempt, items)
     unanswered = [dq for dq in drawn if not dq.item.selected]
     return render_template(
         "learning/review.html",
@@ -290,7 +305,7 @@ def review(attempt_id: int):
 def submit(attempt_id: int):
     """Grade the attempt with the answers saved on the server (the review page's button)."""
     attempt = _own_attempt_or_404(attempt_id)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
+    quiz, _module = _quiz_and_module(attempt)
     if attempt.status != ATTEMPT_OPEN:
         flash(QUIZ_MESSAGES["closed"](quiz), "info")
     else:
@@ -311,13 +326,14 @@ def autosave(attempt_id: int):
     Format: the quiz form's fields, form-encoded or multipart (`csrf_token`, `revision`, `asked`,
     `q<item id>`); anything else is 415, a malformed or foreign answer 400. Answers JSON: 200 when
     stored, 409 when refused (closed, time up, or a newer save already stored), nothing written then."""
-    attempt = _own_attempt_or_404(attempt_id)
+    attempt, items = _own_attempt_with_items_or_404(attempt_id)
     if request.mimetype not in FORM_TYPES:
         return jsonify({"saved": False, "reason": "unsupported_media_type"}), 415
     try:
         answers = quiz_service.answers_from_form(request.form)
         revision = quiz_service.revision_from_form(request.form, required=True)
-        stored = quiz_service.save_answers(attempt, answers, revision=revision)
+        drawn = quiz_service.drawn_questions(attempt, items)
+        stored = quiz_service.save_answers(attempt, answers, revision=revision, drawn=drawn)
     except quiz_service.QuizError as error:
         if error.code == "invalid":
             db.session.rollback()

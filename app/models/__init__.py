@@ -5,6 +5,7 @@ from app.models.learning import (  # noqa: F401
     AttemptQuestion,
     Choice,
     ContentSync,
+    ContentVersion,
     ExtraAttempt,
     Lesson,
     LessonProgress,

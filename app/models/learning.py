@@ -244,3 +244,13 @@ class ContentSync(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContentVersion(db.Model):
+    """One row whose `value` changes in the same transaction as any change to modules, lessons, quizzes,
+    questions or choices (app.services.content_cache): each worker compares it with the version of
+    what it keeps in memory, so every worker on every host drops a stale copy on its next request."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

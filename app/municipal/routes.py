@@ -405,9 +405,7 @@ def letter(mc_id: int):
 
 @bp.app_context_processor
 def municipal_nav():
-    """The focal point's 'my municipality' link in the header."""
-    if not current_user.is_authenticated:
-        return {}
-    return {
-        "my_municipal_cycle": cycle_service.designation_of(current_user) if current_user.role == ROLE_OFFICIAL else None
-    }
+    """The focal point's 'my municipality' link in the header (read with the account: no query)."""
+    if not current_user.is_authenticated or current_user.role != ROLE_OFFICIAL:
+        return {"my_municipal_cycle_id": None}
+    return {"my_municipal_cycle_id": cycle_service.designation_id_of(current_user)}

@@ -121,15 +121,26 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def user_for_session(session_id: str) -> User | None:
-    """The account a session or remember-me cookie names ("<id>:<session token>"), while the token holds."""
+def parse_session_id(session_id: str) -> tuple[int, str] | None:
+    """(user id, session token) from what a session or remember-me cookie carries, or None when malformed."""
     user_id, _, token = (session_id or "").partition(":")
     if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 10 and token) or int(user_id) > MAX_ID:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+    return int(user_id), token
+
+
+def session_token_matches(user: User | None, token: str) -> bool:
+    """True when the account exists and the cookie's token is its current one (compared in constant time)."""
+    return user is not None and hmac.compare_digest(user.session_token.encode(), token.encode())
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The account a session or remember-me cookie names ("<id>:<session token>"), while the token holds."""
+    parsed = parse_session_id(session_id)
+    if parsed is None:
         return None
-    return user
+    user = db.session.get(User, parsed[0])
+    return user if session_token_matches(user, parsed[1]) else None
 
 
 def end_sessions(user: User) -> None:
@@ -138,19 +149,26 @@ def end_sessions(user: User) -> None:
     db.session.flush()
 
 
-def touch_last_seen(user: User) -> None:
-    """Note that a signed-in person is active: one conditional UPDATE, at most every ten minutes."""
+def last_seen_due(user: User, now=None) -> bool:
+    """Whether a signed-in person's "last seen" note is older than LAST_SEEN_EVERY (read in memory)."""
+    now = now or utcnow()
+    return user.last_seen_at is None or now - user.last_seen_at > LAST_SEEN_EVERY
+
+
+def touch_last_seen(user_or_id: User | int) -> bool:
+    """Note that a signed-in person is active: one conditional UPDATE, at most every ten minutes; the
+    caller commits. True when it wrote."""
+    user_id = user_or_id if isinstance(user_or_id, int) else user_or_id.id
+    if not isinstance(user_or_id, int) and not last_seen_due(user_or_id):
+        return False
     now = utcnow()
-    if user.last_seen_at is not None and now - user.last_seen_at <= LAST_SEEN_EVERY:
-        return
     result = db.session.execute(
         update(User)
-        .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < now - LAST_SEEN_EVERY))
+        .where(User.id == user_id, or_(User.last_seen_at.is_(None), User.last_seen_at < now - LAST_SEEN_EVERY))
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount:
-        db.session.commit()  # its own small transaction, before the view does anything
+    return bool(result.rowcount)
 
 
 def set_password(user: User, password: str) -> None:

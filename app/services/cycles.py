@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import g, has_request_context
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -38,8 +39,9 @@ def today() -> date:
 
 
 def current_cycle_id_sql(day: date | None = None):
-    """A scalar SQL subquery giving the current cycle's id (NULL when there is no cycle)."""
-    day = day or today()
+    """A scalar SQL subquery giving the current cycle's id (NULL when there is no cycle); `day` may be a
+    bound parameter."""
+    day = today() if day is None else day
     started = (
         select(Cycle.id).where(Cycle.starts_on <= day).order_by(Cycle.starts_on.desc(), Cycle.year.desc()).limit(1)
     )
@@ -64,6 +66,34 @@ def designated_sql(user_id_column, day: date | None = None):
     )
 
 
+def designation_id_sql(user_id_column, municipality_id_column, day: date | None = None):
+    """A correlated scalar subquery: the id of the current-cycle municipal cycle in which the user is focal
+    point or substitute of their municipality (NULL when none); the SQL form of `designation_of`."""
+    return (
+        select(MunicipalCycle.id)
+        .where(
+            MunicipalCycle.cycle_id == current_cycle_id_sql(day),
+            MunicipalCycle.municipality_id == municipality_id_column,
+            or_(MunicipalCycle.focal_point_id == user_id_column, MunicipalCycle.substitute_id == user_id_column),
+        )
+        .order_by(MunicipalCycle.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def note_designation(user: User, designation_id: int | None) -> None:
+    """Remember, for this request, the user's designation read by `designation_id_sql` with their account."""
+    g.designation_read = (user.id, designation_id)
+
+
+def _noted(user: User) -> tuple[bool, int | None]:
+    known = g.get("designation_read") if has_request_context() else None
+    if known is not None and known[0] == user.id:
+        return True, known[1]
+    return False, None
+
+
 def designation_of(user: User, day: date | None = None) -> MunicipalCycle | None:
     """The current-cycle municipal cycle in which this user is focal point or substitute (one query, cached)."""
     if user is None or getattr(user, "id", None) is None:
@@ -71,18 +101,35 @@ def designation_of(user: User, day: date | None = None) -> MunicipalCycle | None
     cache = user.__dict__.setdefault("_designation_cache", {})
     key = day or "today"
     if key not in cache:
-        cache[key] = db.session.scalar(
-            select(MunicipalCycle).where(
-                MunicipalCycle.cycle_id == current_cycle_id_sql(day),
-                MunicipalCycle.municipality_id == user.municipality_id,
-                or_(MunicipalCycle.focal_point_id == user.id, MunicipalCycle.substitute_id == user.id),
+        noted, designation_id = _noted(user) if day is None else (False, None)
+        if noted:
+            cache[key] = db.session.get(MunicipalCycle, designation_id) if designation_id is not None else None
+        else:
+            cache[key] = db.session.scalar(
+                select(MunicipalCycle).where(
+                    MunicipalCycle.cycle_id == current_cycle_id_sql(day),
+                    MunicipalCycle.municipality_id == user.municipality_id,
+                    or_(MunicipalCycle.focal_point_id == user.id, MunicipalCycle.substitute_id == user.id),
+                )
             )
-        )
     return cache[key]
+
+
+def designation_id_of(user: User) -> int | None:
+    """The id of `designation_of(user)`; no query when it was read with the signed-in account."""
+    noted, designation_id = _noted(user)
+    if noted:
+        return designation_id
+    designation = designation_of(user)
+    return designation.id if designation is not None else None
 
 
 def is_focal_point(user: User, day: date | None = None) -> bool:
     """True for the focal point or substitute of the user's municipality in the current cycle."""
+    if day is None:
+        noted, designation_id = _noted(user)
+        if noted:
+            return designation_id is not None
     return designation_of(user, day) is not None
 
 

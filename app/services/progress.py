@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 
 from app.extensions import db
-from app.models import ExtraAttempt, Lesson, LessonProgress, Module, Quiz, QuizAttempt, utcnow
-from app.models.types import dialect_insert
+from app.models import ExtraAttempt, Lesson, LessonProgress, Quiz, QuizAttempt, User, WorkbookEntry, utcnow
 from app.models.learning import ATTEMPT_OPEN
-from app.services import completion, summaries
+from app.models.types import dialect_insert
+from app.services import completion, content_cache, summaries
+from app.services.content_cache import ModuleInfo, QuizInfo
 
 
 @dataclass
 class ModuleProgress:
     """Where one learner stands on one module."""
 
-    module: Module
-    quiz: Quiz | None
+    module: ModuleInfo
+    quiz: QuizInfo | None
     lessons_total: int
     lessons_done: int
     attempts_used: int
@@ -82,63 +84,59 @@ def training_complete(progress: list[ModuleProgress]) -> bool:
     return completion.training_complete(sum(p.completed for p in counted), len(counted))
 
 
-def learner_progress(user_id: int) -> list[ModuleProgress]:
-    """Progress on every active module for one learner, in catalogue order (four queries)."""
-    modules = list(db.session.scalars(select(Module).where(Module.active).order_by(Module.position)))
-    # Lessons per module with their minutes, and how many of them this learner completed: one query.
-    lesson_rows = db.session.execute(
-        select(
-            Lesson.module_id,
-            func.count(Lesson.id),
-            func.sum(Lesson.minutes),
-            func.sum(Lesson.activity_minutes),
-            func.count(LessonProgress.completed_at),
-        )
-        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
-        .where(Lesson.active)
-        .group_by(Lesson.module_id)
-    ).all()
-    lesson_counts = {row[0]: row[1:4] for row in lesson_rows}
-    done_counts = {row[0]: row[4] for row in lesson_rows if row[4]}
-    extras = dict(
-        db.session.execute(
-            select(ExtraAttempt.quiz_id, func.count(ExtraAttempt.id))
-            .where(ExtraAttempt.user_id == user_id)
-            .group_by(ExtraAttempt.quiz_id)
-        ).all()
+@lru_cache(maxsize=1)
+def _progress_statements():
+    """The learner's figures behind `learner_progress`, built once per process (bound: the user id)."""
+    user_id = bindparam("user_id")
+    completed = select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None)
     )
-    quiz_rows = db.session.execute(
+    extras = (
+        select(func.count(ExtraAttempt.id))
+        .where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == Quiz.id)
+        .scalar_subquery()
+    )
+    quizzes = (
         select(
-            Quiz,
+            Quiz.id,
             func.count(QuizAttempt.id),
             func.max(QuizAttempt.score),
             func.sum(case((QuizAttempt.status == ATTEMPT_OPEN, 1), else_=0)),
             completion.quiz_passed_sql(QuizAttempt.score, QuizAttempt.pass_mark),
+            extras,
         )
         .outerjoin(QuizAttempt, and_(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.user_id == user_id))
         .group_by(Quiz.id)
-    ).all()
-    quizzes = {
-        quiz.module_id: (quiz, used, best, open_count or 0, bool(passed))
-        for quiz, used, best, open_count, passed in quiz_rows
-    }
+    )
+    return completed, quizzes
+
+
+def learner_progress(user_id: int) -> list[ModuleProgress]:
+    """Progress on every active module for one learner, in catalogue order: the modules, lessons and
+    quizzes from app.services.content_cache, the learner's figures in two queries."""
+    catalogue = content_cache.current()
+    completed_sql, quizzes_sql = _progress_statements()
+    params = {"user_id": user_id}
+    completed = set(db.session.scalars(completed_sql, params))
+    figures = {quiz_id: rest for quiz_id, *rest in db.session.execute(quizzes_sql, params)}
     progress = []
-    for module in modules:
-        quiz, used, best, open_count, passed = quizzes.get(module.id, (None, 0, None, 0, False))
-        total, minutes, activity_minutes = lesson_counts.get(module.id, (0, 0, 0))
+    for module in catalogue.modules:
+        lessons = catalogue.lessons_of(module.id)
+        quiz = catalogue.quiz_by_module.get(module.id)
+        used, best, open_count, passed, extra = figures.get(quiz.id, (0, None, 0, 0, 0)) if quiz else (0, None, 0, 0, 0)
         progress.append(
             ModuleProgress(
                 module=module,
                 quiz=quiz,
-                lessons_total=total,
-                lessons_done=done_counts.get(module.id, 0),
+                lessons_total=len(lessons),
+                lessons_done=sum(1 for lesson in lessons if lesson.id in completed),
                 attempts_used=used,
                 best_score=best,
-                has_open_attempt=open_count > 0,
-                quiz_passed=passed,
-                extra_attempts=extras.get(quiz.id, 0) if quiz else 0,
-                lesson_minutes=minutes or 0,
-                activity_minutes=activity_minutes or 0,
+                has_open_attempt=(open_count or 0) > 0,
+                quiz_passed=bool(passed),
+                extra_attempts=extra or 0,
+                lesson_minutes=sum(lesson.minutes or 0 for lesson in lessons),
+                activity_minutes=sum(lesson.activity_minutes or 0 for lesson in lessons),
             )
         )
     return progress
@@ -154,26 +152,34 @@ def lesson_states(user_id: int, module_id: int) -> dict[int, LessonProgress]:
     return {row.lesson_id: row for row in rows}
 
 
-def module_for_reading(user_id: int, module_key: str) -> tuple[Module | None, list[Lesson], dict[int, LessonProgress]]:
-    """An active module, its active lessons in order and the learner's progress on each, in one query
-    (the lesson page's whole read). (None, [], {}) for an unknown module or one without lessons."""
-    rows = db.session.execute(
-        select(Module, Lesson, LessonProgress)
-        .join(Lesson, and_(Lesson.module_id == Module.id, Lesson.active))
-        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
-        .where(Module.key == module_key, Module.active)
-        .order_by(Lesson.position)
-    ).all()
-    if not rows:
-        return None, [], {}
-    return rows[0][0], [lesson for _, lesson, _ in rows], {p.lesson_id: p for _, _, p in rows if p is not None}
+@lru_cache(maxsize=2)
+def _reading_statement(with_entry: bool):
+    """The lesson page's read of the learner's state, built once per process (bound: user and lesson)."""
+    user_id, lesson_id = bindparam("user_id"), bindparam("lesson_id")
+    if not with_entry:
+        return select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+    return (
+        select(LessonProgress, WorkbookEntry)
+        .select_from(User)
+        .outerjoin(LessonProgress, and_(LessonProgress.user_id == User.id, LessonProgress.lesson_id == lesson_id))
+        .outerjoin(WorkbookEntry, and_(WorkbookEntry.user_id == User.id, WorkbookEntry.lesson_id == lesson_id))
+        .where(User.id == user_id)
+    )
+
+
+def lesson_reading(user_id: int, lesson_id: int, with_entry: bool = False):
+    """What the lesson page reads about the learner, in one query: their progress row for the lesson
+    (None if they never opened it) and, `with_entry`, their workbook answer to its activity (or None)."""
+    params = {"user_id": user_id, "lesson_id": lesson_id}
+    if not with_entry:
+        return db.session.scalar(_reading_statement(False), params), None
+    row = db.session.execute(_reading_statement(True), params).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def lesson_state(user_id: int, lesson_id: int) -> LessonProgress | None:
     """The learner's progress row for one lesson, or None if they never opened it."""
-    return db.session.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
-    )
+    return lesson_reading(user_id, lesson_id)[0]
 
 
 def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:

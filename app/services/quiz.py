@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
     AttemptQuestion,
-    Choice,
     ExtraAttempt,
     Module,
-    Question,
     Quiz,
     QuizAttempt,
     User,
@@ -31,7 +30,8 @@ from app.models.learning import (
     REVEAL_AFTER_PASS_OR_LAST,
 )
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM
-from app.services import summaries
+from app.services import content_cache, summaries
+from app.services.content_cache import ChoiceInfo, QuestionInfo
 from app.services.grading import grade
 
 SINGLE_ANSWER_KINDS = ("single", "true_false")
@@ -52,8 +52,8 @@ class DrawnQuestion:
     """A question as shown in an attempt: text and choices in the attempt's order."""
 
     item: AttemptQuestion
-    question: Question
-    choices: list[Choice]
+    question: QuestionInfo
+    choices: list[ChoiceInfo]
 
     @property
     def correct_ids(self) -> set[int]:
@@ -93,25 +93,20 @@ def start_or_resume(
         if attempt.status == ATTEMPT_OPEN:
             if not expire_if_due(attempt, now):
                 return attempt
-    if quiz.max_attempts and len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id):
+    # Extra attempts are counted only once the quiz's own limit is reached (the usual start asks nothing).
+    if (
+        quiz.max_attempts
+        and len(attempts) >= quiz.max_attempts
+        and len(attempts) >= quiz.max_attempts + extra_attempt_count(user_id, quiz.id)
+    ):
         raise QuizError("limit")
     rng = rng or random.SystemRandom()
-    question_ids = list(
-        db.session.scalars(
-            select(Question.id).where(Question.quiz_id == quiz.id, Question.active).order_by(Question.position)
-        )
-    )
+    catalogue = content_cache.current()
+    question_ids = list(catalogue.active_questions.get(quiz.id, []))
     if not question_ids:
         raise QuizError("empty")
     drawn = rng.sample(question_ids, k=min(quiz.questions_per_attempt, len(question_ids)))
-    choice_rows = db.session.execute(
-        select(Choice.question_id, Choice.id)
-        .where(Choice.question_id.in_(drawn), Choice.active)
-        .order_by(Choice.position)
-    ).all()
-    choices_by_question: dict[int, list[int]] = {}
-    for question_id, choice_id in choice_rows:
-        choices_by_question.setdefault(question_id, []).append(choice_id)
+    choices_by_question = {question_id: list(catalogue.active_choices.get(question_id, [])) for question_id in drawn}
     attempt = QuizAttempt(
         user_id=user_id,
         quiz_id=quiz.id,
@@ -146,24 +141,44 @@ def start_or_resume(
     return attempt
 
 
-def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
-    """The attempt's questions with their choices in the attempt's order (three queries in all).
+def attempt_with_items(attempt_id: int) -> tuple[QuizAttempt | None, list[AttemptQuestion]]:
+    """An attempt and its drawn items in order, in one query, read afresh (None, [] when it does not exist).
 
-    Rows are read afresh (populate_existing), so what another request committed is seen."""
+    Pass the items to `drawn_questions` or `save_answers` only before anything in the request wrote."""
     rows = db.session.execute(
-        select(AttemptQuestion, Question)
-        .join(Question, AttemptQuestion.question_id == Question.id)
-        .where(AttemptQuestion.attempt_id == attempt.id)
+        select(QuizAttempt, AttemptQuestion)
+        .outerjoin(AttemptQuestion, AttemptQuestion.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.id == attempt_id)
         .order_by(AttemptQuestion.position)
         .execution_options(populate_existing=True)
     ).all()
-    choice_ids = {cid for item, _ in rows for cid in item.choice_order}
-    choices = (
-        {c.id: c for c in db.session.scalars(select(Choice).where(Choice.id.in_(choice_ids)))} if choice_ids else {}
-    )
+    if not rows:
+        return None, []
+    return rows[0][0], [item for _, item in rows if item is not None]
+
+
+def drawn_questions(attempt: QuizAttempt, items: list[AttemptQuestion] | None = None) -> list[DrawnQuestion]:
+    """The attempt's questions with their choices in the attempt's order (one query unless `items`, read
+    by `attempt_with_items` in this request, are given; questions and choices come from
+    app.services.content_cache).
+
+    Rows are read afresh (populate_existing), so what another request committed is seen."""
+    if items is None:
+        items = db.session.scalars(
+            select(AttemptQuestion)
+            .where(AttemptQuestion.attempt_id == attempt.id)
+            .order_by(AttemptQuestion.position)
+            .execution_options(populate_existing=True)
+        ).all()
+    catalogue = content_cache.current()
+    choices = catalogue.choices
     return [
-        DrawnQuestion(item, question, [choices[cid] for cid in item.choice_order if cid in choices])
-        for item, question in rows
+        DrawnQuestion(
+            item,
+            catalogue.questions[item.question_id],
+            [choices[cid] for cid in item.choice_order if cid in choices],
+        )
+        for item in items
     ]
 
 
@@ -215,55 +230,83 @@ def _validated(drawn: list[DrawnQuestion], answers: dict[int, list[int]]) -> dic
 
 
 def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
-    """Replace the whole answer set (inside the caller's transaction, which holds the attempt's row)."""
+    """Replace the whole answer set (inside the caller's transaction, which holds the attempt's row).
+
+    Every item is written, whatever this session last read of it: one UPDATE for all the items."""
+    table = AttemptQuestion.__table__
+    json_type = table.c.selected.type
+    db.session.execute(
+        update(table)
+        .where(table.c.id.in_([dq.item.id for dq in drawn]))
+        .values(
+            selected=case(
+                {dq.item.id: bindparam(None, complete[dq.item.id], type_=json_type) for dq in drawn},
+                value=table.c.id,
+            )
+        )
+    )
     for dq in drawn:
-        dq.item.selected = complete[dq.item.id]
-    db.session.flush()
+        set_committed_value(dq.item, "selected", complete[dq.item.id])
 
 
 def save_answers(
-    attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | None = None, revision: int | None = None
+    attempt: QuizAttempt,
+    answers: dict[int, list[int]],
+    now: datetime | None = None,
+    revision: int | None = None,
+    drawn: list[DrawnQuestion] | None = None,
 ) -> int:
     """Store an open attempt's whole answer set at once; returns the stored revision.
 
     One conditional UPDATE decides, and locks the attempt's row until the request commits: the attempt
     must be open, within its time, and (when the client numbers its saves) `revision` newer than the
     stored one. So a save never lands after a submission and an older save arriving late never
-    overwrites a newer one. Refusals: 'closed', 'time_up', 'stale', 'invalid'; nothing is written."""
+    overwrites a newer one. Refusals: 'closed', 'time_up', 'stale', 'invalid'; nothing is written.
+    `drawn`: the attempt's drawn questions when the caller already read them (only ids and choice
+    orders are used, which never change; every item is written whatever was read)."""
     now = now or utcnow()
-    complete = _validated(drawn_questions(attempt), answers)
+    drawn = drawn if drawn is not None else drawn_questions(attempt)
+    complete = _validated(drawn, answers)
     conditions = [QuizAttempt.id == attempt.id, QuizAttempt.status == ATTEMPT_OPEN]
     if attempt.deadline_at is not None:
         conditions.append(QuizAttempt.deadline_at >= now - _grace())
     if revision is not None:
         conditions.append(QuizAttempt.revision < revision)
-    result = db.session.execute(
+    stored = db.session.execute(
         update(QuizAttempt)
         .where(*conditions)
         .values(revision=revision if revision is not None else QuizAttempt.revision + 1, saved_at=now)
+        .returning(QuizAttempt.revision)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(attempt)
-    if result.rowcount != 1:
+    ).scalar()
+    if stored is None:
+        db.session.refresh(attempt)
         if attempt.status != ATTEMPT_OPEN:
             raise QuizError("closed")
         if expire_if_due(attempt, now):
             raise QuizError("time_up")
         raise QuizError("stale")
-    _store(drawn_questions(attempt), complete)
-    return attempt.revision
+    set_committed_value(attempt, "revision", stored)
+    set_committed_value(attempt, "saved_at", now)
+    _store(drawn, complete)
+    return stored
 
 
 def _claim(attempt: QuizAttempt, status: str, now: datetime) -> bool:
     """Atomically move an open attempt to a closed status; False when someone else already closed it."""
-    result = db.session.execute(
+    claimed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == ATTEMPT_OPEN)
         .values(status=status, submitted_at=now)
+        .returning(QuizAttempt.id)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(attempt)
-    return result.rowcount == 1
+    ).scalar()
+    if claimed is None:
+        db.session.refresh(attempt)  # see what the other request stored
+        return False
+    set_committed_value(attempt, "status", status)
+    set_committed_value(attempt, "submitted_at", now)
+    return True
 
 
 def _grade_attempt(attempt: QuizAttempt, drawn: list[DrawnQuestion]) -> None:

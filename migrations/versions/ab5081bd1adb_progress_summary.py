@@ -1,7 +1,7 @@
 """progress summaries: per learner and module, and per learner; what the monitoring pages read (issue 12)
 
 Revision ID: ab5081bd1adb
-Revises: 11eb8825f907
+Revises: c4e5a1f0d2b3
 Create Date: 2026-11-25 22:10:00
 
 The rows are derived data, filled here from the lesson progress and the attempts with the same
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "ab5081bd1adb"
-down_revision = "11eb8825f907"
+down_revision = "c4e5a1f0d2b3"
 branch_labels = None
 depends_on = None
 

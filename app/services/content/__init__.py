@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.services import summaries
+from app.services import content_cache, summaries
 from app.services.content.common import Issue, Report, SyncResult, render_markdown  # noqa: F401
 from app.services.content.diagnostic import DiagnosticData, load_diagnostic, sync_diagnostic
 from app.services.content.metrics import BankMetrics, check_banks
@@ -71,6 +71,9 @@ def sync_content(bundle: ContentBundle, allow_retire: bool = False) -> SyncResul
         sync_diagnostic(bundle.diagnostic, result)
     if bundle.stages is not None:
         sync_stages(bundle.stages, result)
-    if result.changed:  # a lesson retired or added changes what the progress summaries count
-        summaries.rebuild()
+    if result.changed:
+        # Every worker's copy of the content is now stale (app.services.content_cache); ORM changes to
+        # modules, lessons and quizzes bump the version as they flush, this covers the rest of a sync.
+        content_cache.bump()
+        summaries.rebuild()  # a lesson retired or added changes what the progress summaries count
     return result
