@@ -23,7 +23,25 @@ first one's changes.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, and_, case, cast, delete, func, literal_column, null, or_, select, true, union_all
+from functools import lru_cache
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 
 from app.extensions import db
 from app.models import Lesson, LessonProgress, Module, ProgressSummary, Quiz, QuizAttempt, TrainingSummary
@@ -167,46 +185,66 @@ def _lock(insert, values: dict, key: list[str]):
     )
 
 
-def refresh(user_id: int, module_id) -> None:
-    """Recompute one learner's summaries after a change on one module, inside the caller's
-    transaction (three statements). `module_id` may be a SQL expression (the module of a lesson)."""
-    user_id = int(user_id)
-    training = dialect_insert(TrainingSummary)
+@lru_cache(maxsize=8)
+def _refresh_statements(via: str, dialect: str):
+    """The four statements of `refresh`, built once per process with bound parameters `b_user_id` and
+    `b_key` (a module id, or the id of a lesson or quiz whose module it is, by `via`)."""
+    user_id, key = bindparam("b_user_id", type_=Integer), bindparam("b_key", type_=Integer)
+    if via == "lesson":
+        module_id = select(Lesson.module_id).where(Lesson.id == key).scalar_subquery()
+    elif via == "quiz":
+        module_id = select(Quiz.module_id).where(Quiz.id == key).scalar_subquery()
+    else:
+        module_id = key
     # 1. Create or lock the learner's row: a concurrent refresh for the same learner waits here.
-    zeros = dict.fromkeys(TRAINING_COLUMNS, 0)
-    db.session.execute(_lock(training, {"user_id": user_id, **zeros}, ["user_id"]))
+    # Core tables throughout: the ORM would read a parameter dict as a bulk INSERT or UPDATE.
+    training = dialect_insert(TrainingSummary.__table__)
+    lock = _lock(training, {"user_id": user_id, **dict.fromkeys(TRAINING_COLUMNS, 0)}, ["user_id"])
     # 2. The module level, recomputed by a statement that started after the lock (it sees what others
     #    committed). An aggregate without GROUP BY: exactly one row, zeros when nothing is left.
-    insert = dialect_insert(ProgressSummary)
+    insert = dialect_insert(ProgressSummary.__table__)
     parts = _parts(user_id, module_id)
-    module_value = literal_column(str(int(module_id))) if isinstance(module_id, int) else module_id
-    recomputed = select(
-        literal_column(str(user_id)).label("user_id"), module_value.label("module_id"), *_figures(parts)
-    ).where(true())  # SQLite needs a WHERE before an upsert's ON CONFLICT
-    db.session.execute(
+    recomputed = select(user_id.label("user_id"), module_id.label("module_id"), *_figures(parts)).where(
+        true()  # SQLite needs a WHERE before an upsert's ON CONFLICT
+    )
+    module_row = (
         insert.from_select(["user_id", "module_id", *COLUMNS], recomputed)
         .on_conflict_do_update(
             index_elements=["user_id", "module_id"], set_={name: getattr(insert.excluded, name) for name in COLUMNS}
         )
         .execution_options(synchronize_session=False)
     )
-    # 3. The learner level, rolled up from the module level (the row exists: step 1).
-    rolled = _rollup(user_id).subquery("rolled")
-    db.session.execute(
-        TrainingSummary.__table__.update()
-        .where(TrainingSummary.user_id == user_id)
-        .values({name: func.coalesce(select(rolled.c[name]).scalar_subquery(), 0) for name in TRAINING_COLUMNS})
+    # 3-4. The learner level, rolled up from the module level (the row exists: step 1).
+    table = TrainingSummary.__table__
+    learner_row = (
+        update(table)
+        .where(table.c.user_id == user_id)
+        .values({name: bindparam(f"new_{name}") for name in TRAINING_COLUMNS})
     )
+    return lock, module_row, _rollup(user_id), learner_row
+
+
+def refresh(user_id: int, module_id: int, via: str = "module") -> None:
+    """Recompute one learner's summaries after a change on one module, inside the caller's
+    transaction (four statements). `via`: "module" (module_id is a module's id), "lesson" or "quiz"
+    (it is the id of a lesson or quiz of the module)."""
+    lock, module_row, rollup, learner_row = _refresh_statements(via, db.session.get_bind().dialect.name)
+    params = {"b_user_id": int(user_id), "b_key": int(module_id)}
+    db.session.execute(lock, params)
+    db.session.execute(module_row, params)
+    rolled = db.session.execute(rollup, params).first()
+    figures = {f"new_{name}": (getattr(rolled, name) or 0) if rolled else 0 for name in TRAINING_COLUMNS}
+    db.session.execute(learner_row, {"b_user_id": int(user_id), **figures})
 
 
 def refresh_lesson(user_id: int, lesson_id: int) -> None:
     """`refresh` for the module of a lesson."""
-    refresh(user_id, select(Lesson.module_id).where(Lesson.id == lesson_id).scalar_subquery())
+    refresh(user_id, lesson_id, via="lesson")
 
 
 def refresh_quiz(user_id: int, quiz_id: int) -> None:
     """`refresh` for the module of a quiz."""
-    refresh(user_id, select(Quiz.module_id).where(Quiz.id == quiz_id).scalar_subquery())
+    refresh(user_id, quiz_id, via="quiz")
 
 
 def rebuild() -> int:

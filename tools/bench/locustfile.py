@@ -50,7 +50,8 @@ _ready = gevent.event.Event()  # set once every user has signed in: the figures 
 _signed_in = {"n": 0}
 _ready_at: list[float] = []  # wall-clock time at which every user had signed in
 _next = {"reader": 0, "taker": 0}
-submitted: list[int] = []
+submitted: list[int] = []  # attempts whose submission the server confirmed (302)
+sent: list[int] = []  # attempts whose submission was sent
 
 
 def _take(kind: str, size: int) -> int:
@@ -203,6 +204,8 @@ class QuizTaker(SignedIn):
                     allow_redirects=False,
                 )
         self.client.get(f"{url}/review", name="quiz review")
+        with _lock:  # sent: if the run stops before the answer arrives, the server may still grade it
+            sent.append(int(url.rsplit("/", 1)[1]))
         with self.client.post(
             f"{url}/submit",
             data={"csrf_token": self.csrf},
@@ -240,6 +243,11 @@ def write_submitted(environment, **kwargs):
     when the measured part began (every user signed in)."""
     with open(OUT, "w") as handle:
         json.dump(
-            {"submitted": submitted, "accounts": _next["taker"], "ready_at": _ready_at[0] if _ready_at else None},
+            {
+                "submitted": submitted,
+                "sent": sent,
+                "accounts": _next["taker"],
+                "ready_at": _ready_at[0] if _ready_at else None,
+            },
             handle,
         )
