@@ -29,6 +29,11 @@ EXPORT_FORMATS = ("csv", "xlsx")
 PER_PAGE = 25
 
 
+def _pages(total: int) -> int:
+    """How many pages of PER_PAGE items `total` items fill (at least one)."""
+    return max((total + PER_PAGE - 1) // PER_PAGE, 1)
+
+
 def TOO_NARROW() -> str:  # noqa: N802  (a message, built at request time for the language)
     return _(
         "El filtro es demasiado estrecho: deja menos de %(n)s personas, y las cifras de un grupo tan "
@@ -291,7 +296,7 @@ def municipality(municipality_id: int):
         people=people_table,
         total=total,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=_pages(total),
         balance=balance,
         policy=policy,
         n_modules=n_modules,
@@ -403,7 +408,7 @@ def gender():
             return response
     # A country-wide programme has hundreds of municipalities: the groups are shown a page at a time
     # (protected together above, so every page hides what the whole table hides; exports have all).
-    pages = max((len(tables) + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = _pages(len(tables))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     return render_template(
         "monitoring/gender.html",
@@ -446,5 +451,5 @@ def certificates():
         holders=holders,
         total=total,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=_pages(total),
     )
