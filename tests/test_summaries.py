@@ -182,3 +182,50 @@ def test_progress_commands_check_and_rebuild(app, make_user, in_app):
     rebuilt = runner.invoke(args=["progress", "rebuild"])
     assert rebuilt.exit_code == 0 and "1 summaries" in rebuilt.output
     assert runner.invoke(args=["progress", "check"]).exit_code == 0
+
+
+def test_the_migration_backfill_sql_agrees_with_the_summary_definition(session, make_user):
+    """The migration fills the summaries with its own SQL (a migration must not import app code that
+    changes later); run on real progress, it must give what `summaries.source` and the roll-up give."""
+    import importlib.util
+    import pathlib
+
+    from sqlalchemy import delete, text
+
+    path = pathlib.Path(__file__).parent.parent / "migrations" / "versions" / "ab5081bd1adb_progress_summary.py"
+    spec = importlib.util.spec_from_file_location("progress_summary_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    learners = [make_user().id for _ in range(3)]
+    lessons = list(session.scalars(select(Lesson).order_by(Lesson.module_id, Lesson.position)))
+    quizzes = list(session.scalars(select(Quiz).order_by(Quiz.id)))
+    for operation in [
+        ("complete", 0, 0, 1),
+        ("view", 0, 1, 2),
+        ("submit", 0, 0, 3),
+        ("start", 1, 1, 4),
+        ("complete", 2, 2, 5),
+    ] + [("submit", 2, 1, 6), ("expire", 1, 0, 7), ("complete", 1, 3, 8), ("submit", 0, 0, 9)]:
+        _apply(operation, learners, lessons, quizzes)
+    session.execute(update(Lesson).where(Lesson.id == lessons[-1].id).values(active=False))
+    session.flush()
+    summaries.rebuild()
+    expected_modules, expected_learners = (
+        _stored(),
+        {
+            r.user_id: tuple(getattr(r, c) for c in summaries.TRAINING_COLUMNS)
+            for r in session.scalars(select(TrainingSummary))
+        },
+    )
+    assert expected_modules and expected_learners
+    session.execute(delete(TrainingSummary))
+    session.execute(delete(ProgressSummary))
+    session.execute(text(migration.BACKFILL))
+    session.execute(text(migration.ROLLUP))
+    session.expire_all()
+    assert _stored() == expected_modules
+    assert {
+        r.user_id: tuple(getattr(r, c) for c in summaries.TRAINING_COLUMNS)
+        for r in session.scalars(select(TrainingSummary))
+    } == expected_learners
+    assert summaries.drift() == (0, [])
