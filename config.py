@@ -44,6 +44,9 @@ class Config:
     # A pooled connection unused for longer than this is checked before use (instead of on every request).
     DATABASE_PING_AFTER_IDLE = float(os.environ.get("DATABASE_PING_AFTER_IDLE", 10))
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Monitoring figures are kept this many seconds, in Redis when configured (app/services/figures_cache.py);
+    # 0 computes them on every view.
+    FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", 60))
     # Redis down: every limit goes on in each worker's memory (a warning is logged) rather than failing
     # (app/ratelimit.py); without REDIS_URL the limits live in memory only.
     RATELIMIT_STORAGE_URI = ("fallback+" + REDIS_URL) if REDIS_URL else "memory://"
@@ -118,4 +121,5 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    FIGURES_CACHE_SECONDS = 0  # the tests read live figures; tests/test_figures_cache.py turns it on
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -17,6 +17,7 @@ from app.i18n import (
     select_timezone,
     tr,
 )
+from app.services import figures_cache
 from config import Config
 
 
@@ -83,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    figures_cache.configure(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_gettext(app)
     login_manager.init_app(app)

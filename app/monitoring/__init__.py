@@ -34,3 +34,10 @@ def _render_parity(v):
     from app.monitoring.cells import parity
 
     return parity(v)
+
+
+@bp.app_template_global("render_row_cells")
+def _render_row_cells(row, columns):
+    from app.monitoring.cells import row_cells
+
+    return row_cells(row, columns)

@@ -3,11 +3,16 @@ templates/monitoring/_table.html show, written in Python because a country-wide 
 of cells and a Jinja macro call per cell cost most of the page's time (issue 12).
 
 The translated words and the reader's number patterns are looked up once per request (`_Format`, kept
-in `g`), not once per cell: Flask-Babel finds the locale and catalogue again on every call.
+in `g`), not once per cell: Flask-Babel finds the locale and catalogue again on every call. Formatted
+numbers are memoised per worker by language, pattern and value: a table of thousands of cells holds a
+few hundred distinct figures, and Babel's formatting (decimal rounding) cost most of a large page.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from babel.numbers import parse_pattern
 from flask import current_app, g
 from flask_babel import get_locale
@@ -29,9 +34,9 @@ class _Format:
             key: Markup('<span class="%s"><span aria-hidden="true">%s</span> %s</span>') % (css, icon, words[key])
             for key, (css, icon) in PARITY.items()
         }
+        self._locale_key = str(self.locale)
         self._hidden: dict = {}
         self._rounded: dict = {}
-        self._patterns: dict = {}
 
     def hidden(self, min_group: int) -> Markup:
         if min_group not in self._hidden:
@@ -47,9 +52,9 @@ class _Format:
         return self._rounded[step]
 
     def _apply(self, pattern: str, value) -> str:
-        if pattern not in self._patterns:
-            self._patterns[pattern] = parse_pattern(pattern)
-        return self._patterns[pattern].apply(value, self.locale)
+        # a negative zero equals zero but Babel writes "-0": it gets its own entry
+        negative_zero = value == 0 and str(value).startswith("-")
+        return _formatted(self._locale_key, pattern, value, negative_zero)
 
     def number(self, value, digits: int = 0) -> str:
         """As the `number` filter (app/__init__.py): grouped thousands, `digits` decimals."""
@@ -58,6 +63,19 @@ class _Format:
     def percent(self, value, digits: int = 0) -> str:
         """As the `percent` filter: a share given in points (0-100)."""
         return self._apply("#,##0" + ("." + "0" * digits if digits else "") + " %", value / 100)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):
+    return parse_pattern(pattern)
+
+
+@lru_cache(maxsize=16384)
+def _formatted(locale_key: str, pattern: str, value, negative_zero: bool = False) -> str:
+    """`value` under a Babel number pattern in a language. Keys that compare equal (1, 1.0, Decimal(1))
+    format alike under one pattern (it fixes the decimals), so sharing their entry is exact; the one
+    exception, a negative zero, is told apart by the caller."""
+    return _pattern(pattern).apply(value, Locale.parse(locale_key))
 
 
 def _format() -> _Format:
@@ -72,10 +90,7 @@ def parity(v) -> Markup:
     return f.parity.get(v, f.no_parity)
 
 
-def cell(v, kind: str) -> Markup:
-    """A figure as published: '—' for no data, 'oculto' with the reason, '≈' for a rounded share, else
-    the number formatted for the reader's language (`kind`: int, pct, share, score, parity, date)."""
-    f = _format()
+def _cell(f: _Format, v, kind: str) -> Markup:
     if v is None:
         return f.no_data
     name = type(v).__name__
@@ -91,9 +106,22 @@ def cell(v, kind: str) -> Markup:
     if kind == "score":
         return escape(f.number(v, 1))
     if kind == "parity":
-        return parity(v)
+        return f.parity.get(v, f.no_parity)
     if kind == "date":
         return escape(current_app.jinja_env.filters["datetime"](v, "short") if v else "—")
     if kind == "int":
         return escape(f.number(v))
     return escape(v)
+
+
+def cell(v, kind: str) -> Markup:
+    """A figure as published: '—' for no data, 'oculto' with the reason, '≈' for a rounded share, else
+    the number formatted for the reader's language (`kind`: int, pct, share, score, parity, date)."""
+    return _cell(_format(), v, kind)
+
+
+def row_cells(row: dict, columns) -> Markup:
+    """Every cell of a table row but the first (the row's heading), as `<td>` elements."""
+    f = _format()
+    numeric, plain = Markup('<td class="num">%s</td>'), Markup('<td class="">%s</td>')
+    return Markup("").join((numeric if c.numeric else plain) % _cell(f, row.get(c.key), c.kind) for c in columns[1:])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -130,6 +131,8 @@ def _context_lines(filters: M.Filters, scope_ids) -> list[str]:
         lines.append(_("Área: %(a)s", a=tr(area.name) if area else filters.area_id))
     if filters.registered_from or filters.registered_to:
         lines.append(_("Inscripción: %(a)s – %(b)s", a=filters.registered_from or "…", b=filters.registered_to or "…"))
+    if g.get("figures_as_of"):
+        lines.append(_("Cifras calculadas el %(when)s", when=format_datetime(g.figures_as_of, "short")))
     lines.append(T.reading_note(_policy()))
     return lines
 
@@ -189,14 +192,21 @@ def overview():
         programme = None
     sort, descending = request.args.get("sort", "name"), request.args.get("dir") == "desc"
     _sorted(table, sort, descending)
-    table.links = {i: url_for("monitoring.municipality", municipality_id=row["id"]) for i, row in enumerate(table.rows)}
     response = _maybe_export([table], filters, scope_ids)
     if response is not None:
         return response
+    # Hundreds of municipalities country-wide: sorted and protected as a whole, shown a page at a time
+    # (the export has every row).
+    pages = _pages(len(table.rows))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    table.rows = table.rows[(page - 1) * PER_PAGE : page * PER_PAGE]
+    table.links = {i: url_for("monitoring.municipality", municipality_id=row["id"]) for i, row in enumerate(table.rows)}
     return render_template(
         "monitoring/overview.html",
         form=form,
         table=table,
+        page=page,
+        pages=pages,
         sort=sort,
         descending=descending,
         programme=programme,

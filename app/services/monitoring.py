@@ -29,6 +29,7 @@ from app.models.learning import ATTEMPT_OPEN
 from app.models.people import ROLE_OFFICIAL
 from app.services.cycles import designated_sql
 from app.services import completion, summaries
+from app.services.figures_cache import kept
 from app.services.gender import CATEGORIES
 from app.services.scope import scope_clause
 
@@ -128,6 +129,7 @@ def per_official(people):
             people.c.municipality_id,
             people.c.area_id,
             people.c.gender,
+            people.c.last_seen_at,
             func.coalesce(t.modules_started, 0).label("started"),
             func.coalesce(t.modules_lessons_done, 0).label("lessons_done"),
             func.coalesce(t.modules_passed, 0).label("passed"),
@@ -176,6 +178,7 @@ class MunicipalityRow:
     scored_people: int = 0  # officials with at least one quiz score (an average over fewer is hidden)
 
 
+@kept
 def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None = None) -> list[MunicipalityRow]:
     """One row per municipality in scope (two queries in all)."""
     now = now or utcnow()
@@ -183,7 +186,7 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
     stats = per_official(people)
     n_modules = module_count()
     since = now - timedelta(days=ACTIVE_DAYS)
-    joined = select(stats, people.c.last_seen_at).join(people, people.c.id == stats.c.user_id).subquery("s")
+    joined = stats
     query = (
         select(
             Municipality.id,
@@ -269,6 +272,7 @@ def _group_row(row, label, avg_attempts: float | None) -> GroupRow:
     )
 
 
+@kept
 def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
     """Per active module: started, lessons done, quiz passed, completed, average best score (one query)."""
     um = per_official_module(officials(scope_ids, filters))
@@ -299,6 +303,7 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
     ]
 
 
+@kept
 def by_area(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
     """Per government area: officials, started, all modules completed, average best score (two queries)."""
     from app.models import Area
@@ -350,6 +355,7 @@ class Funnel:
         ]
 
 
+@kept
 def funnel(scope_ids: set[int] | None, filters: Filters) -> Funnel:
     """The completion funnel for officials in scope (two queries)."""
     stats = per_official(officials(scope_ids, filters))
@@ -429,6 +435,7 @@ def official_list(scope_ids: set[int] | None, filters: Filters, search: str = ""
 # --------------------------------------------------------------------------- one module
 
 
+@kept
 def score_distribution(scope_ids: set[int] | None, filters: Filters, module_id: int) -> list[tuple[int, int]]:
     """Officials by best score on a module's quiz, in ten-point buckets (one query)."""
     um = per_official_module(officials(scope_ids, filters))
@@ -441,6 +448,7 @@ def score_distribution(scope_ids: set[int] | None, filters: Filters, module_id: 
     return [(b, int(rows.get(b, 0))) for b in SCORE_BUCKETS]
 
 
+@kept
 def attempts_distribution(scope_ids: set[int] | None, filters: Filters, module_id: int) -> list[tuple[int, int]]:
     """Officials by number of attempts used on a module's quiz (one query)."""
     um = per_official_module(officials(scope_ids, filters))
@@ -469,6 +477,7 @@ class QuestionRow:
         return 100.0 * self.wrong / self.answered if self.answered else 0.0
 
 
+@kept
 def most_missed(
     scope_ids: set[int] | None, filters: Filters, module_id: int, limit: int = 10, min_answers: int = 5
 ) -> list[QuestionRow]:
@@ -510,6 +519,7 @@ class GenderOutcome:
     scored_people: dict = None  # people behind each category's average score
 
 
+@kept
 def gender_outcomes(scope_ids: set[int] | None, filters: Filters, level: str) -> list[GenderOutcome]:
     """Enrolment, completion, pass and score per gender for each group of a level (one or two queries).
 
@@ -619,6 +629,7 @@ def _current_training_certificates(people):
     ), Certificate
 
 
+@kept
 def certificates_by_municipality(scope_ids: set[int] | None, filters: Filters) -> list[CertificateRow]:
     """Per municipality: valid and revoked training certificates, valid ones by gender (one query)."""
     people = officials(scope_ids, filters)
@@ -678,6 +689,7 @@ def certificate_holders(
     return [HolderRow(r.id, r.name, r.municipality, r.code, r.issued_at, r.revoked_at) for r in rows], total
 
 
+@kept
 def registrations_by_month(scope_ids: set[int] | None, filters: Filters) -> dict:
     """(year, month) -> municipality id -> officials registered, ignoring the date filters (one query).
 
