@@ -58,15 +58,17 @@ def _csv_safe(row: list) -> list:
     return [neutralise(v) if isinstance(v, str) else v for v in row]
 
 
-def _append_as_text(sheet, row: list) -> None:
-    """Append a row; text goes in as a string cell whatever it starts with (never a formula)."""
-    sheet.append([None] * len(row))
-    line = sheet.max_row
+def _append_as_text(sheet, row: list) -> int:
+    """Append a row; text goes in as a string cell whatever it starts with (never a formula). Returns the
+    row's number (counted here: `sheet.max_row` scans every cell, which made large exports quadratic)."""
+    line = getattr(sheet, "_campus_rows", 0) + 1
+    sheet._campus_rows = line
     for index, v in enumerate(row, start=1):
         cell = sheet.cell(row=line, column=index)
         cell.value = v
         if isinstance(v, str):
             cell.data_type = "s"
+    return line
 
 
 def export(table: Table, fmt: str, context: list[str]) -> Response:
@@ -85,9 +87,8 @@ def export(table: Table, fmt: str, context: list[str]) -> Response:
         for line in meta:
             _append_as_text(sheet, line)
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([])
-        _append_as_text(sheet, header)
-        header_row = sheet.max_row
+        _append_as_text(sheet, [])
+        header_row = _append_as_text(sheet, header)
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
         for row in rows:

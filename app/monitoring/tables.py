@@ -500,33 +500,30 @@ def gender_outcome_tables(
         )[0]
         for name in MEASURES
     }
+    # words looked up once, not once per group (a country-wide level has hundreds of groups)
+    columns = [
+        Column("category", _("Género"), "text", numeric=False),
+        Column("enrolled", _("Empezaron el módulo") if module_level else _("Inscriptas/os")),
+        Column("completed", _("Completaron el módulo") if module_level else _("Completaron todos los módulos")),
+        Column("completion_rate", _("Tasa de finalización"), "pct"),
+        Column("passed", _("Aprobaron la evaluación") if module_level else _("Aprobaron al menos una evaluación")),
+        Column("pass_rate", _("Tasa de aprobación"), "pct"),
+        Column("avg_score", _("Puntaje promedio"), "score"),
+    ]
+    labels = {key: str(label) for key, label in GENDER_LABELS.items()}
+    total_label = _("Total")
     tables = []
     for outcome in outcomes:
         title = (titles or {}).get(outcome.key, tr(outcome.label))
-        table = Table(
-            f"gender-{outcome.key}",
-            title,
-            [
-                Column("category", _("Género"), "text", numeric=False),
-                Column("enrolled", _("Empezaron el módulo") if module_level else _("Inscriptas/os")),
-                Column("completed", _("Completaron el módulo") if module_level else _("Completaron todos los módulos")),
-                Column("completion_rate", _("Tasa de finalización"), "pct"),
-                Column(
-                    "passed", _("Aprobaron la evaluación") if module_level else _("Aprobaron al menos una evaluación")
-                ),
-                Column("pass_rate", _("Tasa de aprobación"), "pct"),
-                Column("avg_score", _("Puntaje promedio"), "score"),
-            ],
-            note="",
-        )
+        table = Table(f"gender-{outcome.key}", title, list(columns), note="")
         rows = {name: protected[name][outcome.key] for name in MEASURES}
         best_sum, best_n = d.recode(outcome.best_sum), d.recode(outcome.best_n)
         scored = d.recode(outcome.scored_people or outcome.best_n)
-        for key, label in GENDER_LABELS.items():
+        for key, label in labels.items():
             e, c, p = (rows[name].cells[key] for name in MEASURES)
             table.rows.append(
                 {
-                    "category": str(label),
+                    "category": label,
                     "enrolled": _show(e, policy),
                     "completed": _show(c, policy),
                     "completion_rate": _rate(c, e, policy, viewer, gendered=True),
@@ -541,7 +538,7 @@ def gender_outcome_tables(
         n_all = sum(outcome.best_n.values())
         table.rows.append(
             {
-                "category": _("Total"),
+                "category": total_label,
                 "enrolled": _show(e, policy),
                 "completed": _show(c, policy),
                 "completion_rate": _rate(c, e, policy, viewer),
