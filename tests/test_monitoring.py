@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 from sqlalchemy import event, select
 
 from app.extensions import db
-from app.models import Lesson, Module, Municipality, Quiz, User, utcnow
+from app.models import Area, Lesson, Module, Municipality, Quiz, User, utcnow
+from app.services import monitoring as M
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
 from app.services.scope import visible_municipality_ids
@@ -290,3 +291,57 @@ def test_gender_groups_are_shown_a_page_at_a_time_and_every_table_still_exports(
     assert f'id="table-{rosario_table}"' in first + second
     download = client.get(f"/monitoring/gender?level=municipality&page=1&format=csv&table={rosario_table}")
     assert download.status_code == 200 and download.mimetype == "text/csv"
+
+
+def test_per_module_figures_agree_with_the_person_module_rows(in_app, people):
+    """`by_module` aggregates the summary rows that exist; the definition is one row per official and
+    counting module (`per_official_module`). Both give the same figures, for every scope and filter."""
+    from app.services.gender import CATEGORIES
+
+    def expected(scope, filters):
+        um = M.per_official_module(M.officials(scope, filters))
+        result = {}
+        for r in db.session.execute(select(um)):
+            row = result.setdefault(
+                r.module_id,
+                {"people": 0, "started": 0, "lessons_done": 0, "passed": 0, "completed": 0, "best": [], "tries": []},
+            )
+            row["people"] += 1
+            for name in ("started", "lessons_done", "passed", "completed"):
+                row[name] += getattr(r, name)
+            if r.best is not None:
+                row["best"].append(r.best)
+            if r.attempts:
+                row["tries"].append(r.attempts)
+            row.setdefault("genders", dict.fromkeys(CATEGORIES, 0))
+            if r.started:
+                row["genders"][r.gender] += 1
+        return result
+
+    def check():
+        areas = [a.id for a in db.session.scalars(select(Area))]
+        cases = [
+            (None, M.Filters()),
+            ({people["ids"]["cordoba"]}, M.Filters()),
+            ({people["ids"]["rosario"]}, M.Filters()),
+        ]
+        cases += [(None, M.Filters(area_id=a)) for a in areas]
+        for scope, filters in cases:
+            want = expected(scope, filters)
+            got = {row.id: row for row in M.by_module(scope, filters)}
+            assert set(got) == set(want)
+            for module_id, w in want.items():
+                g = got[module_id]
+                assert (g.people, g.started, g.lessons_done, g.passed, g.completed) == (
+                    w["people"],
+                    w["started"],
+                    w["lessons_done"],
+                    w["passed"],
+                    w["completed"],
+                )
+                assert g.scored == len(w["best"]) and g.attempted == len(w["tries"])
+                assert g.avg_score == (round(sum(w["best"]) / len(w["best"]), 1) if w["best"] else None)
+                assert g.genders == w["genders"]
+        return len(cases)
+
+    assert in_app(check) >= 3

@@ -274,28 +274,51 @@ def _group_row(row, label, avg_attempts: float | None) -> GroupRow:
 
 @kept
 def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
-    """Per active module: started, lessons done, quiz passed, completed, average best score (one query)."""
-    um = per_official_module(officials(scope_ids, filters))
+    """Per active module: started, lessons done, quiz passed, completed, average best score (one query).
+
+    Aggregated over the summary rows that exist (an official without one has done nothing on the module
+    and adds only to the number of people), not over every official x module: at country scale that
+    cross product is hundreds of thousands of rows.
+    """
+    people = officials(scope_ids, filters)
+    totals = summaries.module_totals()
+    s = ProgressSummary
+    started, lessons_done, passed, complete = summaries.module_flags(totals, s)
+    done = (
+        select(
+            s.module_id.label("module_id"),
+            func.sum(case((started, 1), else_=0)).label("started"),
+            func.sum(case((lessons_done, 1), else_=0)).label("lessons_done"),
+            func.sum(case((passed, 1), else_=0)).label("passed"),
+            func.sum(case((complete, 1), else_=0)).label("completed"),
+            func.sum(s.best_score).label("best_sum"),
+            func.count(s.best_score).label("best_n"),
+            func.sum(s.attempts).label("attempts"),
+            func.sum(case((s.attempts > 0, 1), else_=0)).label("attempted"),
+            *_gender_counts(case((started, people.c.gender), else_=None)),
+        )
+        .join(people, people.c.id == s.user_id)
+        .join(totals, totals.c.module_id == s.module_id)
+        .group_by(s.module_id)
+        .subquery("d")
+    )
+    head_count = select(func.count()).select_from(people).scalar_subquery()
     query = (
         select(
             Module.id,
             Module.title,
             Module.position,
-            func.count(um.c.user_id).label("people"),
-            func.sum(um.c.started).label("started"),
-            func.sum(um.c.lessons_done).label("lessons_done"),
-            func.sum(um.c.passed).label("passed"),
-            func.sum(um.c.completed).label("completed"),
-            func.sum(um.c.best).label("best_sum"),
-            func.count(um.c.best).label("best_n"),
-            func.sum(um.c.attempts).label("attempts"),
-            func.sum(case((um.c.attempts > 0, 1), else_=0)).label("attempted"),
-            func.count(um.c.best).label("scored_people"),
-            *_gender_counts(case((um.c.started == 1, um.c.gender), else_=None)),
+            head_count.label("people"),
+            *[done.c[name] for name in ("started", "lessons_done", "passed", "completed", "best_sum", "best_n")],
+            done.c.attempts,
+            done.c.attempted,
+            done.c.best_n.label("scored_people"),
+            *[done.c[f"g_{g}"] for g in CATEGORIES],
         )
-        .select_from(Module)
-        .join(um, um.c.module_id == Module.id)
-        .group_by(Module.id)
+        .select_from(totals)
+        .join(Module, Module.id == totals.c.module_id)
+        .outerjoin(done, done.c.module_id == totals.c.module_id)
+        .where(head_count > 0)  # no official in scope and filters: no rows, as for the other levels
         .order_by(Module.position)
     )
     return [
