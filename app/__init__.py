@@ -75,12 +75,13 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (models must be imported for migrations to see them)
     from app.services import content_cache  # noqa: F401  (content changes bump the version: a flush listener)
 
-    from app import dbpool
+    from app import dbpool, readonly
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dbpool.engine_options(app.config)
     db.init_app(app)
     with app.app_context():
         dbpool.install_idle_check(db.engine, app.config["DATABASE_PING_AFTER_IDLE"])
+    readonly.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

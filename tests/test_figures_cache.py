@@ -13,7 +13,9 @@ from sqlalchemy import event
 from app.extensions import db
 from app.services import figures_cache
 from app.services import monitoring as M
-from tests.test_monitoring import people  # noqa: F401  (fixture)
+from tests import test_monitoring
+
+people = test_monitoring.people  # the fixture, shared
 
 
 @pytest.fixture
@@ -28,10 +30,10 @@ def keeping(app):
         figures_cache.cache.clear()
 
 
-def _registered(app, scope_ids=None, filters=M.Filters(), uncached=False):
+def _registered(app, scope_ids=None, filters=None, uncached=False):
     fn = M.overview.uncached if uncached else M.overview
     with app.test_request_context():
-        return {row.name: row.registered for row in fn(scope_ids, filters)}
+        return {row.name: row.registered for row in fn(scope_ids, filters or M.Filters())}
 
 
 def test_figures_are_kept_under_their_exact_inputs(keeping, people, make_user):

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.learning import bp
 from app.models import QuizAttempt, utcnow
 from app.models.learning import ATTEMPT_OPEN
+from app.readonly import begin_writing, reads_only
 from app.services import certificates as certificate_service
 from app.services import content_cache
 from app.services.content_cache import LessonInfo, ModuleInfo, QuizInfo
@@ -81,8 +82,17 @@ def _posted_answers() -> dict[int, list[int]]:
         abort(400)
 
 
+def _expire_if_due(attempt: QuizAttempt) -> bool:
+    """Grade an attempt whose time ran out (viewing it does): a write, so off the read-only connection."""
+    if not quiz_service.expiry_due(attempt):
+        return False
+    begin_writing()
+    return quiz_service.expire_if_due(attempt)
+
+
 @bp.route("/modules")
 @login_required
+@reads_only
 def catalogue():
     """The four modules with the learner's progress on each."""
     return render_template("learning/catalogue.html", progress=progress_service.learner_progress(current_user.id))
@@ -90,6 +100,7 @@ def catalogue():
 
 @bp.route("/my-progress")
 @login_required
+@reads_only
 def my_progress():
     """The learner's own progress across every module (personal: no group figures here)."""
     progress = progress_service.learner_progress(current_user.id)
@@ -128,6 +139,7 @@ def _issue_certificate_if_due() -> None:
 
 @bp.route("/modules/<key>")
 @login_required
+@reads_only
 def module(key: str):
     """A module's overview: objectives, lessons with status, and its quiz."""
     module = _module_or_404(key)
@@ -153,6 +165,7 @@ def module(key: str):
 
 @bp.route("/modules/<key>/lessons/<lesson_key>")
 @login_required
+@reads_only
 def lesson(key: str, lesson_key: str):
     """Read a lesson; opening it records that the learner started it."""
     catalogue = content_cache.current()
@@ -164,6 +177,7 @@ def lesson(key: str, lesson_key: str):
     current = lessons[index]
     state, entry = progress_service.lesson_reading(current_user.id, current.id, with_entry=current.has_activity)
     if state is None:  # the first view writes (once); later views only read
+        begin_writing()
         state = progress_service.record_lesson_view(current_user.id, current.id)
         db.session.commit()
     return render_template(
@@ -221,6 +235,7 @@ def start_quiz(key: str):
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
+@reads_only
 def attempt(attempt_id: int):
     """An open attempt as a form (save or submit), or a closed one's results."""
     attempt, items = _own_attempt_with_items_or_404(attempt_id)
@@ -250,7 +265,7 @@ def attempt(attempt_id: int):
                 flash(_("Respuestas guardadas. Puede seguir más tarde desde donde quedó."), "success")
             db.session.commit()
         return redirect(url_for("learning.attempt", attempt_id=attempt_id))
-    if quiz_service.expire_if_due(attempt):
+    if _expire_if_due(attempt):
         _issue_certificate_if_due()
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")
@@ -277,11 +292,12 @@ def attempt(attempt_id: int):
 
 @bp.route("/attempts/<int:attempt_id>/review")
 @login_required
+@reads_only
 def review(attempt_id: int):
     """Before submitting: which questions are answered and which are not, then an explicit 'submit'."""
     attempt, items = _own_attempt_with_items_or_404(attempt_id)
     quiz, module = _quiz_and_module(attempt)
-    if quiz_service.expire_if_due(attempt):
+    if _expire_if_due(attempt):
         _issue_certificate_if_due()
         db.session.commit()
         flash(QUIZ_MESSAGES["time_up"](quiz), "error")

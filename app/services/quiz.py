@@ -336,10 +336,15 @@ def submit(attempt: QuizAttempt, answers: dict[int, list[int]], now: datetime | 
     return True
 
 
+def expiry_due(attempt: QuizAttempt, now: datetime | None = None) -> bool:
+    """Whether an attempt is open and its time ran out (so that viewing it grades it)."""
+    return attempt.status == ATTEMPT_OPEN and is_past_deadline(attempt, now or utcnow())
+
+
 def expire_if_due(attempt: QuizAttempt, now: datetime | None = None) -> bool:
     """Grade an open attempt whose time ran out with the answers saved in time. True if it did."""
     now = now or utcnow()
-    if attempt.status != ATTEMPT_OPEN or not is_past_deadline(attempt, now):
+    if not expiry_due(attempt, now):
         return False
     if _claim(attempt, ATTEMPT_EXPIRED, now):
         _grade_attempt(attempt, drawn_questions(attempt))
