@@ -291,3 +291,26 @@ def test_province_filters_and_the_full_overview_give_nothing_away_together(reque
             page.all_rows = False
             published.append(page)
     assert recovered(published, cap=sum(r.registered for r in rows)) == []
+
+
+protected_cell = st.one_of(  # a shown count, or a hidden one (primary or complementary)
+    st.builds(d.Cell, st.integers(0, 20)), st.builds(d.Cell, st.integers(0, 20), st.just(True), st.booleans())
+)
+share_inputs = st.tuples(
+    st.fixed_dictionaries(dict.fromkeys(RAW, st.integers(0, 20))),
+    st.fixed_dictionaries(dict.fromkeys(d.CATEGORIES, protected_cell)),
+    protected_cell,
+    st.sampled_from([POLICY, d.Policy(parity_low=45, parity_high=55, min_group=3)]),
+)
+
+
+@SETTINGS
+@given(rows=st.lists(share_inputs, min_size=1, max_size=12))
+def test_the_memoised_share_is_the_computation_s_own_answer_for_every_row(rows):
+    """`gender_share` is memoised by its inputs: asked about rows in any order, with repeats, it answers
+    what a fresh computation answers (a key that missed an input would answer for another row)."""
+    for counts, cells, total, policy in [*rows, *reversed(rows)]:
+        fresh = d._gender_share.__wrapped__(
+            tuple(sorted(counts.items())), tuple(cells[c] for c in d.CATEGORIES), total, policy
+        )
+        assert d.gender_share(counts, cells, total, policy) == fresh

@@ -444,7 +444,7 @@ def protect_values(counts: Mapping[Hashable, int], policy: Policy, *, hide_small
 # --------------------------------------------------------------------------- rule 4: gender rows and shares
 
 
-@dataclass
+@dataclass(frozen=True)
 class Share:
     """A women's share as published: exact, rounded to SHARE_STEP, or withheld; and the parity flag."""
 
@@ -499,7 +499,17 @@ def _pins(total: int | None, cells: Mapping[str, Cell], share: Share, policy: Po
 
 
 def gender_share(counts: Mapping[str, int], cells: Mapping[str, Cell], total: Cell, policy: Policy) -> Share:
-    """The women's share and parity flag a row may publish next to its (already protected) cells."""
+    """The women's share and parity flag a row may publish next to its (already protected) cells.
+
+    Memoised per worker by its exact inputs (the row's counts, its protected cells and total, the
+    policy): a country-wide table asks this of hundreds of rows on every view, and a hit is the
+    computation's own answer (Share is immutable)."""
+    return _gender_share(tuple(sorted(counts.items())), tuple(cells[c] for c in CATEGORIES), total, policy)
+
+
+@lru_cache(maxsize=8192)
+def _gender_share(counts_items: tuple, cells_in_order: tuple, total: Cell, policy: Policy) -> Share:
+    counts, cells = dict(counts_items), dict(zip(CATEGORIES, cells_in_order, strict=True))
     recoded = recode(counts)
     pair = recoded[WOMAN] + recoded[MAN]
     if pair < policy.min_group:
