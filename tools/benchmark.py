@@ -6,8 +6,8 @@
     .venv/bin/python tools/benchmark.py --existing 1=postgresql://postgres@127.0.0.1/campus_x1 \
         --existing 10=postgresql://postgres@127.0.0.1/campus_x10   # databases kept from earlier builds
 
-(An existing database can be measured three times: each run takes one quiz attempt per fresh learner
-and the quiz allows three.)
+(An existing database can be measured again and again: each run first gives the fresh learners their
+quiz attempts back.)
 
 Scale 1 is 50 municipalities, 5,000 officials and about 40,000 quiz attempts; scale 10 is ten times
 that. For PostgreSQL the script creates the database `campus_perf_bench` on 127.0.0.1 as user postgres
@@ -58,11 +58,13 @@ def pg_admin(server: str, sql: str) -> None:
 
 def one_scale(scale: int, runs: int, build_only: bool, learners: int, existing: bool = False) -> dict:
     """In a fresh process with DATABASE_URL set: build (unless `existing`), then measure; returns the figures."""
-    from tools.bench.generate import build, counts_of
+    from tools.bench.generate import build, counts_of, reset_learners
     from tools.bench.pages import measure
 
     app = make_app()
     with app.app_context():
+        if existing:
+            reset_learners()  # their attempts of an earlier run would leave none to measure
         counts = counts_of(scale) if existing else build(scale, learners=learners)
     if build_only:
         return {"data": counts}

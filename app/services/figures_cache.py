@@ -43,7 +43,8 @@ def configure(app) -> None:
             CACHE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1},
         )
     else:
-        settings.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=500)
+        # at most 100 sets of figures per worker (each a few hundred KiB at country scale), each for a minute
+        settings.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=100)
     cache.init_app(app, config=settings)
 
 

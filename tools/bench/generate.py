@@ -286,6 +286,24 @@ def build(scale: int, seed: int = 7, learners: int = LEARNERS) -> dict:
     return counts
 
 
+def reset_learners() -> int:
+    """Give the fresh learners (learner0..) back every quiz attempt, so that a kept database can be
+    measured again (`--existing`): their attempts, lesson progress and summaries go (all of their own,
+    so the summaries still equal a recomputation). Returns how many learners were reset."""
+    from sqlalchemy import delete, select
+
+    from app.extensions import db
+    from app.models import AttemptQuestion, LessonProgress, ProgressSummary, QuizAttempt, TrainingSummary, User
+
+    ids = list(db.session.scalars(select(User.id).where(User.email.like("learner%@bench.example.org"))))
+    attempts = select(QuizAttempt.id).where(QuizAttempt.user_id.in_(ids))
+    db.session.execute(delete(AttemptQuestion).where(AttemptQuestion.attempt_id.in_(attempts)))
+    for model in (QuizAttempt, LessonProgress, ProgressSummary, TrainingSummary):
+        db.session.execute(delete(model).where(model.user_id.in_(ids)))
+    db.session.commit()
+    return len(ids)
+
+
 def counts_of(scale: int) -> dict:
     """The figures `build` reports, read back from a database it built earlier (`--existing`)."""
     from sqlalchemy import func, select
