@@ -141,9 +141,11 @@ def _simulate(user: User, modules: list, rng: random.Random, drive: float, plan:
             share = 1.0 if rng.random() < 0.75 else rng.random()
         for lesson in lessons[: max(1, round(len(lessons) * share))]:
             clock += timedelta(hours=rng.randint(2, 30))
-            row = progress_service.record_lesson_view(user.id, lesson.id)
+            # through the service that completes lessons, so the progress summaries follow
+            row = progress_service.complete_lesson(
+                user.id, lesson.id, min(clock + timedelta(minutes=lesson.minutes or 20), now)
+            )
             row.started_at = min(clock, now)
-            row.completed_at = min(clock + timedelta(minutes=lesson.minutes or 20), now)
         if share < 1.0 or quiz is None:
             return
         skill = min(0.97, 0.55 + drive * 0.4 + rng.uniform(-0.1, 0.1))
@@ -343,8 +345,8 @@ def _complete_training(user: User, modules: list, rng: random.Random, when) -> N
     """Every lesson complete and every quiz passed, with one question in two answered wrong at most."""
     for _module, lessons, quiz in modules:
         for lesson in lessons:
-            row = progress_service.record_lesson_view(user.id, lesson.id)
-            row.started_at = row.completed_at = when
+            row = progress_service.complete_lesson(user.id, lesson.id, when)  # the summaries follow
+            row.started_at = when
         if quiz is None:
             continue
         attempt = quiz_service.start_or_resume(user.id, quiz, now=when, rng=rng)

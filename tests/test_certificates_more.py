@@ -152,6 +152,19 @@ def test_demo_data_has_a_certified_focal_point_and_a_revoked_certificate(make_ap
         revoked = db.session.scalars(select(Certificate).where(Certificate.revoked_at.is_not(None))).all()
         assert len(revoked) == 1 and revoked[0].revoked_reason
         total = db.session.scalar(select(func.count(Certificate.id)))
+        # the demo's progress went through the services that keep the summaries, so the certificate's
+        # quick check on them (summaries.training_complete) missed nobody the full rule certifies
+        from app.services import progress as progress_service
+        from app.services import summaries
+
+        assert summaries.drift() == (0, [])
+        owed = {
+            user.id
+            for user in db.session.scalars(select(User))
+            if service.eligible(user, progress_service.learner_progress(user.id))
+        }
+        holders = set(db.session.scalars(select(Certificate.holder_id).where(Certificate.kind == "training")))
+        assert owed and owed <= holders
     assert runner.invoke(seed_demo).exit_code == 0
     with demo.app_context():
         assert db.session.scalar(select(func.count(Certificate.id))) == total, "idempotent"
