@@ -36,7 +36,6 @@ from app.extensions import db
 from app.i18n import SOURCE_LANGUAGE, tr
 from app.models import Area, Certificate, Module, Municipality, StatusList, User, utcnow
 from app.models.certification import KIND_MUNICIPAL, KIND_TRAINING
-from app.services import summaries
 from app.services import progress as progress_service
 from app.services.admin import record
 
@@ -291,11 +290,6 @@ def has_training_certificate(user_id: int) -> bool:
 
 def issue_training_if_complete(user: User, now: datetime | None = None) -> Certificate | None:
     """Issue the training certificate the moment the rule is met; never a second one."""
-    # Nearly every call comes from a learner not done yet (a lesson completed, a quiz submitted): the
-    # stored summary, kept in this same transaction by the change that led here, says so in one
-    # statement, before any lock. `eligible` below remains the rule.
-    if not summaries.training_complete(user.id):
-        return None
     # Lock the person's row (PostgreSQL) so that two requests completing at once cannot both issue.
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if has_training_certificate(user.id):

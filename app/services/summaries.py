@@ -327,20 +327,3 @@ def _learner_drift(limit: int) -> tuple[int, list[dict]]:
         {"level": "learner", "user_id": user, "stored": stored.get(user), "fresh": rolled.get(user)}
         for user in differing[:limit]
     ]
-
-
-@lru_cache(maxsize=1)
-def _training_complete_statement():
-    t = TrainingSummary
-    counted = select(func.count()).select_from(module_totals()).scalar_subquery()
-    return select(completion.training_complete_sql(t.modules_completed, counted)).where(
-        t.user_id == bindparam("b_user_id")
-    )
-
-
-def training_complete(user_id: int) -> bool:
-    """The training rule (app.services.completion) on a learner's stored summary, in one statement.
-
-    The summary is kept in the same transaction as every change to the learner's progress, so it
-    answers as `progress.training_complete(learner_progress(...))` does (tests/test_summaries.py)."""
-    return bool(db.session.scalar(_training_complete_statement(), {"b_user_id": user_id}))
