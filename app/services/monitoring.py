@@ -186,25 +186,24 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
     stats = per_official(people)
     n_modules = module_count()
     since = now - timedelta(days=ACTIVE_DAYS)
-    joined = stats
     query = (
         select(
             Municipality.id,
             Municipality.name,
             Municipality.province,
-            func.count(joined.c.user_id).label("registered"),
-            func.sum(case((joined.c.last_seen_at >= since, 1), else_=0)).label("active"),
-            func.sum(joined.c.completed).label("modules_completed"),
-            func.sum(case((completion.training_complete_sql(joined.c.completed, n_modules), 1), else_=0)).label(
+            func.count(stats.c.user_id).label("registered"),
+            func.sum(case((stats.c.last_seen_at >= since, 1), else_=0)).label("active"),
+            func.sum(stats.c.completed).label("modules_completed"),
+            func.sum(case((completion.training_complete_sql(stats.c.completed, n_modules), 1), else_=0)).label(
                 "all_modules"
             ),
-            func.sum(joined.c.best_sum).label("best_sum"),
-            func.sum(joined.c.best_n).label("best_n"),
-            func.sum(case((joined.c.best_n > 0, 1), else_=0)).label("scored_people"),
-            *_gender_counts(joined.c.gender),
+            func.sum(stats.c.best_sum).label("best_sum"),
+            func.sum(stats.c.best_n).label("best_n"),
+            func.sum(case((stats.c.best_n > 0, 1), else_=0)).label("scored_people"),
+            *_gender_counts(stats.c.gender),
         )
         .select_from(Municipality)
-        .outerjoin(joined, joined.c.municipality_id == Municipality.id)
+        .outerjoin(stats, stats.c.municipality_id == Municipality.id)
         .where(scope_clause(Municipality.id, scope_ids))
         .group_by(Municipality.id, Municipality.name, Municipality.province)
         .order_by(Municipality.name)
@@ -212,7 +211,7 @@ def overview(scope_ids: set[int] | None, filters: Filters, now: datetime | None 
     if filters.province:
         query = query.where(Municipality.province == filters.province)
     if filters.area_id or filters.registered_from or filters.registered_to:
-        query = query.having(func.count(joined.c.user_id) > 0)
+        query = query.having(func.count(stats.c.user_id) > 0)
     return [
         MunicipalityRow(
             id=row.id,
