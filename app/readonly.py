@@ -10,7 +10,8 @@ Writing stays transactional. A marked view that must write (the first view of a 
 whose time ran out) calls `begin_writing()` first: that ends the read-only connection, and the next
 statement opens an ordinary transaction, committed or rolled back as in any other view. A write
 without it is refused (an engine hook raises before the statement reaches the database), so no write
-can ever run statement by statement. SQLite (tests, development) has no round trips to save: nothing
+can ever run statement by statement; so is a row lock (SELECT ... FOR UPDATE), which would be released
+at once. SQLite (tests, development) has no round trips to save: nothing
 changes there. The "last seen" note written after the view rolls back first, so it runs in its own
 transaction as before.
 """
@@ -60,5 +61,6 @@ def init_app(app) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse_writes(conn, cursor, statement, parameters, context, executemany):
         if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-            if statement.lstrip()[:6].upper() != "SELECT":
-                raise WriteWhileReadingOnly(f"a write on a read-only request: {statement[:60]}")
+            # a write, or a row lock (released at once without a transaction: it would protect nothing)
+            if statement.lstrip()[:6].upper() != "SELECT" or " FOR UPDATE" in statement.upper():
+                raise WriteWhileReadingOnly(f"a write or lock on a read-only request: {statement[:60]}")

@@ -104,7 +104,15 @@ def test_a_write_on_a_read_only_request_is_refused_before_it_reaches_the_databas
         db.session.commit()
         return "written"
 
+    @other.route("/_test/locking")
+    @reads_only
+    def locking():
+        db.session.execute(text('SELECT id FROM "user" WHERE id = :id FOR UPDATE'), {"id": user.id})
+        return "locked"
+
     client = other.test_client()
+    with pytest.raises(WriteWhileReadingOnly):
+        client.get("/_test/locking")
     with pytest.raises(WriteWhileReadingOnly):
         client.get("/_test/sloppy")
     assert in_app(lambda: db.session.execute(text('SELECT name FROM "user" WHERE id = :id'), {"id": user.id}).scalar())
