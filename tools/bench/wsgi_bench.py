@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from app import create_app
+from app.gc_tuning import freeze_startup_objects
 from config import Config
 
 
@@ -25,4 +26,5 @@ def say_hello():
 
 
 campus = create_app(LoadConfig)
+freeze_startup_objects()  # as wsgi.py does in production
 app = DispatcherMiddleware(campus, {"/__hello": hello})
