@@ -82,26 +82,29 @@ def test_viewing_an_attempt_whose_time_ran_out_grades_it_in_a_transaction(app, c
     assert user
 
 
+def _rename(user_id: int, name: str) -> None:
+    db.session.execute(text('UPDATE "user" SET name = :name WHERE id = :id'), {"name": name, "id": user_id})
+    db.session.commit()
+
+
 def test_a_write_on_a_read_only_request_is_refused_before_it_reaches_the_database(make_app, make_user, in_app):
+    from app.readonly import begin_writing
+
     user = make_user()
     other = make_app()
 
     @other.route("/_test/sloppy")
     @reads_only
     def sloppy():
-        db.session.execute(text("UPDATE \"user\" SET name = 'cambiado' WHERE id = :id"), {"id": user.id})
-        db.session.commit()
+        _rename(user.id, "cambiado")
         return "written"
 
     @other.route("/_test/careful")
     @reads_only
     def careful():
-        from app.readonly import begin_writing
-
         db.session.execute(text("SELECT 1"))
         begin_writing()
-        db.session.execute(text("UPDATE \"user\" SET name = 'con cuidado' WHERE id = :id"), {"id": user.id})
-        db.session.commit()
+        _rename(user.id, "con cuidado")
         return "written"
 
     @other.route("/_test/locking")
@@ -110,21 +113,20 @@ def test_a_write_on_a_read_only_request_is_refused_before_it_reaches_the_databas
         db.session.execute(text('SELECT id FROM "user" WHERE id = :id FOR UPDATE'), {"id": user.id})
         return "locked"
 
+    def name():
+        return in_app(
+            lambda: db.session.execute(text('SELECT name FROM "user" WHERE id = :id'), {"id": user.id}).scalar()
+        )
+
     client = other.test_client()
     with pytest.raises(WriteWhileReadingOnly):
         client.get("/_test/locking")
     with pytest.raises(WriteWhileReadingOnly):
         client.get("/_test/sloppy")
-    assert in_app(lambda: db.session.execute(text('SELECT name FROM "user" WHERE id = :id'), {"id": user.id}).scalar())
-    assert (
-        in_app(lambda: db.session.execute(text('SELECT name FROM "user" WHERE id = :id'), {"id": user.id}).scalar())
-        != "cambiado"
-    )
+    assert name()
+    assert name() != "cambiado"
     assert client.get("/_test/careful").get_data(as_text=True) == "written"
-    assert (
-        in_app(lambda: db.session.execute(text('SELECT name FROM "user" WHERE id = :id'), {"id": user.id}).scalar())
-        == "con cuidado"
-    )
+    assert name() == "con cuidado"
 
 
 def test_posts_to_a_marked_view_keep_their_transaction(app, client, make_user, login):
