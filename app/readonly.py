@@ -25,6 +25,7 @@ from app.extensions import db
 
 READ_METHODS = ("GET", "HEAD")
 MARK = "_reads_only"
+OPTION = "campus_reads_only"  # on the request's connection; other autocommit work (migrations) is not guarded
 
 
 class WriteWhileReadingOnly(RuntimeError):
@@ -52,7 +53,7 @@ def init_app(app) -> None:
     def start_reading_only():
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if request.method in READ_METHODS and getattr(view, MARK, False):
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT", OPTION: True})
             g.reading_only = True
 
     # first of all the request hooks: the signed-in account is loaded by the next ones
@@ -60,7 +61,7 @@ def init_app(app) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse_writes(conn, cursor, statement, parameters, context, executemany):
-        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        if conn.get_execution_options().get(OPTION):
             # a write, or a row lock (released at once without a transaction: it would protect nothing)
             if statement.lstrip()[:6].upper() != "SELECT" or " FOR UPDATE" in statement.upper():
                 raise WriteWhileReadingOnly(f"a write or lock on a read-only request: {statement[:60]}")

@@ -241,6 +241,31 @@ def test_no_hidden_gender_outcome_can_be_recovered(request_context, programme, s
 
 
 @SETTINGS
+@given(programme=programmes, sees_people=st.booleans(), start=st.integers(0, 3), size=st.integers(1, 3))
+def test_a_page_of_gender_outcomes_hides_what_the_whole_level_hides(
+    request_context, programme, sees_people, start, size
+):
+    """The gender page builds only its page's tables: each equals that group's table of the whole level."""
+    outcomes = [
+        GenderOutcome(
+            name,
+            name,
+            g,
+            {k: v // 2 for k, v in g.items()},
+            {k: v // 3 for k, v in g.items()},
+            {k: 70.0 * v for k, v in g.items()},
+            dict(g),
+            dict(g),
+        )
+        for name, g in programme.items()
+    ]
+    viewer = d.Viewer(sees_people)
+    whole = T.gender_outcome_tables(outcomes, POLICY, "municipality", viewer)
+    page = T.gender_outcome_tables(outcomes, POLICY, "municipality", viewer, shown=slice(start, start + size))
+    assert [(t.id, t.rows, t.shares) for t in page] == [(t.id, t.rows, t.shares) for t in whole[start : start + size]]
+
+
+@SETTINGS
 @given(
     counts=st.dictionaries(
         st.tuples(st.just(2026), st.integers(1, 12)),
@@ -314,3 +339,28 @@ def test_the_memoised_share_is_the_computation_s_own_answer_for_every_row(rows):
             tuple(sorted(counts.items())), tuple(cells[c] for c in d.CATEGORIES), total, policy
         )
         assert d.gender_share(counts, cells, total, policy) == fresh
+
+
+@SETTINGS
+@given(
+    calls=st.lists(
+        st.tuples(
+            programmes,
+            st.sampled_from([POLICY, d.Policy(min_group=3)]),
+            st.booleans(),
+            st.sampled_from([d.SHOWN, d.NONE]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_memoised_gender_rows_are_the_computation_s_own_answer(calls):
+    """`gender_rows` is memoised by its inputs: asked about tables in any order, with repeats, it answers
+    what a fresh computation answers, and what a caller does to the answer's dict stays with that caller."""
+    for groups, policy, totals_known, column_totals in [*calls, *reversed(calls)]:
+        key = tuple((k, tuple(sorted(v.items()))) for k, v in groups.items())
+        fresh = d._gender_rows.__wrapped__(key, policy, totals_known, column_totals)
+        got = d.gender_rows(groups, policy, totals_known=totals_known, column_totals=column_totals)
+        assert got == fresh
+        got[0].clear()  # a caller's own copy
+        assert d.gender_rows(groups, policy, totals_known=totals_known, column_totals=column_totals) == fresh

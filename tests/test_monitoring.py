@@ -345,3 +345,26 @@ def test_per_module_figures_agree_with_the_person_module_rows(in_app, people):
         return len(cases)
 
     assert in_app(check) >= 3
+
+
+def test_module_distributions_agree_with_the_person_module_rows(in_app, people):
+    """Scores and attempts come from one pass; each equals a count over the official x module rows."""
+    extra = [people["cordoba"][i] for i in (3, 4)]
+    in_app(lambda: [_progress(u.id, ("basico",), passing=False) for u in extra])
+    in_app(lambda: _progress(extra[0].id, ("basico",), passing=True))  # a second attempt
+
+    def check():
+        for module in db.session.scalars(select(Module)):
+            for scope in (None, {people["ids"]["cordoba"]}, {people["ids"]["rosario"]}):
+                um = M.per_official_module(M.officials(scope, M.Filters()))
+                rows = [r for r in db.session.execute(select(um)) if r.module_id == module.id]
+                bests = [min(int(r.best // 10) * 10, 90) for r in rows if r.best is not None]
+                scores = [(b, bests.count(b)) for b in M.SCORE_BUCKETS]
+                tries = sorted({r.attempts for r in rows if r.attempts})
+                attempts = [(t, sum(1 for r in rows if r.attempts == t)) for t in tries]
+                assert M.module_distributions(scope, M.Filters(), module.id) == (scores, attempts)
+        basico = db.session.scalar(select(Module.id).where(Module.key == "basico"))
+        by_score, by_attempts = M.module_distributions(None, M.Filters(), basico)
+        assert sum(n for _b, n in by_score) == 6 and dict(by_attempts) == {1: 5, 2: 1}
+
+    in_app(check)

@@ -136,3 +136,12 @@ def test_posts_to_a_marked_view_keep_their_transaction(app, client, make_user, l
     with Seen(app) as seen:
         client.post(url, data={"action": "save"})
     assert seen.statements and not any(autocommit for _verb, autocommit in seen.statements)
+
+
+def test_autocommit_work_outside_a_read_only_request_is_not_refused(app):
+    """The guard watches the read-only requests' connections only: a migration that builds an index
+    CONCURRENTLY (which PostgreSQL allows only outside a transaction) runs in autocommit too."""
+    with app.app_context():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("CREATE INDEX CONCURRENTLY ix_readonly_probe ON municipality (name)"))
+            conn.execute(text("DROP INDEX CONCURRENTLY ix_readonly_probe"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -162,10 +162,15 @@ class QuizAttempt(db.Model):
 class AttemptQuestion(db.Model):
     """A question as drawn in an attempt: its place, its choice order and the learner's answer."""
 
-    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_id"),
+        # The most-missed questions count answers per question from this index alone (issue 12); it
+        # also serves every lookup by attempt, as the unique constraint's index does.
+        Index("ix_attempt_question_tally", "attempt_id", "question_id", "is_correct"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id"))
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
     position: Mapped[int]
     choice_order: Mapped[list] = mapped_column(JSON)

@@ -371,10 +371,11 @@ def module(module_id: int):
     scope_ids = _scope()
     form, filters = _filter_form(scope_ids)
     policy, viewer = _policy(), _viewer()
-    row = next((r for r in M.by_module(scope_ids, filters) if r.id == module.id), None)
+    row = next(iter(M.by_module(scope_ids, filters, module.id)), None)
     summary = T.module_table([row] if row else [], policy, title=_("Resumen"), viewer=viewer)
-    scores = T.distribution_table(M.score_distribution(scope_ids, filters, module.id), policy, viewer)
-    attempts = T.attempts_table(M.attempts_distribution(scope_ids, filters, module.id), policy, viewer)
+    by_score, by_attempts = M.module_distributions(scope_ids, filters, module.id)
+    scores = T.distribution_table(by_score, policy, viewer)
+    attempts = T.attempts_table(by_attempts, policy, viewer)
     missed = T.missed_table(M.most_missed(scope_ids, filters, module.id), policy, viewer)
     narrow = _too_narrow(row.people if row else 0, policy)
     if narrow:
@@ -407,31 +408,32 @@ def gender():
         abort(404)
     form, filters = _filter_form(scope_ids)
     policy = _policy()
-    outcomes = M.gender_outcomes(scope_ids, filters, level)
+    sliced = _sliced(filters)  # gender figures only for whole groups (see _sliced)
+    outcomes = [] if sliced else M.gender_outcomes(scope_ids, filters, level)
     titles = {o.key: _("Todo el programa") if level == "programme" else tr(o.label) for o in outcomes}
-    tables = T.gender_outcome_tables(outcomes, policy, level, _viewer(), titles)
-    if _sliced(filters):  # gender figures only for whole groups (see _sliced)
-        tables = []
-    if request.args.get("format") and tables:
+    if request.args.get("format") and outcomes:
+        tables = T.gender_outcome_tables(outcomes, policy, level, _viewer(), titles)
         response = _maybe_export(tables, filters, scope_ids)
         if response is not None:
             return response
-    # A country-wide programme has hundreds of municipalities: the groups are shown a page at a time
-    # (protected together above, so every page hides what the whole table hides; exports have all).
-    pages = _pages(len(tables))
+    # A country-wide programme has hundreds of municipalities: the groups are shown a page at a time,
+    # protected together (every page hides what the whole level hides; exports have all of them).
+    pages = _pages(len(outcomes))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    shown = slice((page - 1) * PER_PAGE, page * PER_PAGE)
+    tables = T.gender_outcome_tables(outcomes, policy, level, _viewer(), titles, shown=shown)
     return render_template(
         "monitoring/gender.html",
         form=form,
-        tables=tables[(page - 1) * PER_PAGE : page * PER_PAGE],
-        groups=len(tables),
+        tables=tables,
+        groups=len(outcomes),
         per_page=PER_PAGE,
         page=page,
         pages=pages,
         level=level,
         levels=LEVELS,
         policy=policy,
-        sliced=_sliced(filters),
+        sliced=sliced,
     )
 
 

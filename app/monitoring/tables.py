@@ -486,12 +486,19 @@ MEASURES = ("enrolled", "completed", "passed")
 
 
 def gender_outcome_tables(
-    outcomes: list[GenderOutcome], policy: d.Policy, level: str, viewer: d.Viewer = STAFF, titles: dict | None = None
+    outcomes: list[GenderOutcome],
+    policy: d.Policy,
+    level: str,
+    viewer: d.Viewer = STAFF,
+    titles: dict | None = None,
+    shown: slice | None = None,
 ) -> list[Table]:
     """Outcomes per gender category for every group of a level, protected together.
 
     For each measure (enrolled, completed, passed) the groups form one table (groups x categories),
-    so a hidden cell can be recovered neither within a group nor across groups.
+    so a hidden cell can be recovered neither within a group nor across groups. Every group is
+    protected; tables are built for the groups `shown` selects (a page of them; all by default), so a
+    page hides exactly what the whole level hides.
     """
     module_level = level == "module"
     protected = {
@@ -513,7 +520,7 @@ def gender_outcome_tables(
     labels = {key: str(label) for key, label in GENDER_LABELS.items()}
     total_label = _("Total")
     tables = []
-    for outcome in outcomes:
+    for outcome in outcomes if shown is None else outcomes[shown]:
         title = (titles or {}).get(outcome.key, tr(outcome.label))
         table = Table(f"gender-{outcome.key}", title, list(columns), note="")
         rows = {name: protected[name][outcome.key] for name in MEASURES}

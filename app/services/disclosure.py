@@ -667,8 +667,22 @@ def gender_rows(
     `totals_known`: the viewer knows each group's headcount anyway (it is never hidden then).
     Shares and flags next to hidden cells are checked together with the whole table (`_pinned`):
     if they would pin a hidden cell down, rounded shares are withdrawn first, then those flags.
+
+    Memoised per worker by its exact inputs (every group's key and counts, in order, the policy and
+    both options): a country-wide level protects hundreds of groups as one table, the same kept figures
+    are shown many times a minute (other pages of the table, other sort orders), and a hit is the
+    computation's own answer. Callers read what it returns and never change it.
     """
-    recoded = {k: recode(v) for k, v in groups.items()}
+    key = tuple((k, tuple(sorted(v.items()))) for k, v in groups.items())
+    result, table = _gender_rows(key, policy, totals_known, column_totals)
+    return dict(result), table
+
+
+@lru_cache(maxsize=32)
+def _gender_rows(
+    groups_items: tuple, policy: Policy, totals_known: bool, column_totals: str
+) -> tuple[dict, ProtectedTable]:
+    recoded = {k: recode(dict(v)) for k, v in groups_items}
     table = protect_table(
         recoded,
         policy,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, true
 
 from app.extensions import db
 from app.models import (
@@ -272,8 +272,9 @@ def _group_row(row, label, avg_attempts: float | None) -> GroupRow:
 
 
 @kept
-def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
-    """Per active module: started, lessons done, quiz passed, completed, average best score (one query).
+def by_module(scope_ids: set[int] | None, filters: Filters, module_id: int | None = None) -> list[GroupRow]:
+    """Per active module (or the one `module_id` names): started, lessons done, quiz passed, completed,
+    average best score (one query).
 
     Aggregated over the summary rows that exist (an official without one has done nothing on the module
     and adds only to the number of people), not over every official x module: at country scale that
@@ -281,6 +282,8 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
     """
     people = officials(scope_ids, filters)
     totals = summaries.module_totals()
+    if module_id is not None:
+        totals = select(totals).where(totals.c.module_id == module_id).subquery("one")
     s = ProgressSummary
     started, lessons_done, passed, complete = summaries.module_flags(totals, s)
     done = (
@@ -298,16 +301,17 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
         )
         .join(people, people.c.id == s.user_id)
         .join(totals, totals.c.module_id == s.module_id)
+        .where(true() if module_id is None else s.module_id == module_id)
         .group_by(s.module_id)
         .subquery("d")
     )
-    head_count = select(func.count()).select_from(people).scalar_subquery()
+    head_count = select(func.count().label("n")).select_from(people).subquery("hc")  # counted once
     query = (
         select(
             Module.id,
             Module.title,
             Module.position,
-            head_count.label("people"),
+            head_count.c.n.label("people"),
             *[done.c[name] for name in ("started", "lessons_done", "passed", "completed", "best_sum", "best_n")],
             done.c.attempts,
             done.c.attempted,
@@ -316,8 +320,9 @@ def by_module(scope_ids: set[int] | None, filters: Filters) -> list[GroupRow]:
         )
         .select_from(totals)
         .join(Module, Module.id == totals.c.module_id)
+        .join(head_count, literal(True))
         .outerjoin(done, done.c.module_id == totals.c.module_id)
-        .where(head_count > 0)  # no official in scope and filters: no rows, as for the other levels
+        .where(head_count.c.n > 0)  # no official in scope and filters: no rows, as for the other levels
         .order_by(Module.position)
     )
     return [
@@ -458,29 +463,29 @@ def official_list(scope_ids: set[int] | None, filters: Filters, search: str = ""
 
 
 @kept
-def score_distribution(scope_ids: set[int] | None, filters: Filters, module_id: int) -> list[tuple[int, int]]:
-    """Officials by best score on a module's quiz, in ten-point buckets (one query)."""
+def module_distributions(
+    scope_ids: set[int] | None, filters: Filters, module_id: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Two distributions of a module's officials, from one pass over their summaries (one query):
+    by best quiz score in ten-point buckets ([(0, n), (10, n), ... (90, n)], every bucket listed) and
+    by attempts used ([(attempts, n), ...], only counts that occur, in order)."""
     um = per_official_module(officials(scope_ids, filters))
-    bucket = case(*[(um.c.best >= b, b) for b in reversed(SCORE_BUCKETS[1:])], else_=0)
-    rows = dict(
-        db.session.execute(
-            select(bucket, func.count()).where(um.c.module_id == module_id, um.c.best.is_not(None)).group_by(bucket)
-        ).all()
-    )
-    return [(b, int(rows.get(b, 0))) for b in SCORE_BUCKETS]
-
-
-@kept
-def attempts_distribution(scope_ids: set[int] | None, filters: Filters, module_id: int) -> list[tuple[int, int]]:
-    """Officials by number of attempts used on a module's quiz (one query)."""
-    um = per_official_module(officials(scope_ids, filters))
+    bucket = case(
+        (um.c.best.is_(None), None), *[(um.c.best >= b, b) for b in reversed(SCORE_BUCKETS[1:])], else_=0
+    ).label("bucket")
     rows = db.session.execute(
-        select(um.c.attempts, func.count())
-        .where(um.c.module_id == module_id, um.c.attempts > 0)
-        .group_by(um.c.attempts)
-        .order_by(um.c.attempts)
+        select(bucket, um.c.attempts, func.count())
+        .where(um.c.module_id == module_id, or_(um.c.best.is_not(None), um.c.attempts > 0))
+        .group_by(bucket, um.c.attempts)
     ).all()
-    return [(int(a), int(n)) for a, n in rows]
+    scores: dict[int, int] = {}
+    attempts: dict[int, int] = {}
+    for b, used, n in rows:
+        if b is not None:
+            scores[int(b)] = scores.get(int(b), 0) + int(n)
+        if used:
+            attempts[int(used)] = attempts.get(int(used), 0) + int(n)
+    return [(b, scores.get(b, 0)) for b in SCORE_BUCKETS], sorted(attempts.items())
 
 
 @dataclass
@@ -503,22 +508,30 @@ class QuestionRow:
 def most_missed(
     scope_ids: set[int] | None, filters: Filters, module_id: int, limit: int = 10, min_answers: int = 5
 ) -> list[QuestionRow]:
-    """Questions of a module most often answered wrong in graded attempts within scope (one query)."""
+    """Questions of a module most often answered wrong in graded attempts within scope (one query).
+
+    The answers are counted per question id first (only the narrow columns an index on the attempt
+    carries: question, correct), and the questions' texts joined to the ten that are shown."""
     people = officials(scope_ids, filters)
-    wrong = func.sum(case((AttemptQuestion.is_correct.is_(False), 1), else_=0))
-    answered = func.count(AttemptQuestion.id)
-    rows = db.session.execute(
+    aq = AttemptQuestion
+    tally = (
         select(
-            Question.id, Question.key, Question.text, Question.active, answered.label("answered"), wrong.label("wrong")
+            aq.question_id,
+            func.count().label("answered"),
+            func.sum(case((aq.is_correct.is_(False), 1), else_=0)).label("wrong"),
         )
-        .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
-        .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
+        .join(QuizAttempt, QuizAttempt.id == aq.attempt_id)
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
         .join(people, people.c.id == QuizAttempt.user_id)
         .where(Quiz.module_id == module_id, QuizAttempt.status != ATTEMPT_OPEN)
-        .group_by(Question.id)
-        .having(answered >= min_answers)
-        .order_by((wrong * 1.0 / answered).desc(), Question.key)
+        .group_by(aq.question_id)
+        .having(func.count() >= min_answers)
+        .subquery("tally")
+    )
+    rows = db.session.execute(
+        select(Question.id, Question.key, Question.text, Question.active, tally.c.answered, tally.c.wrong)
+        .join(tally, tally.c.question_id == Question.id)
+        .order_by((tally.c.wrong * 1.0 / tally.c.answered).desc(), Question.key)
         .limit(limit)
     ).all()
     return [QuestionRow(r.id, r.key, r.text, r.active, int(r.answered), int(r.wrong or 0)) for r in rows]
