@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, select, update
 
 from app.extensions import db
 from app.models import ExtraAttempt, Lesson, LessonProgress, Quiz, QuizAttempt, User, WorkbookEntry, utcnow
@@ -182,16 +182,35 @@ def lesson_state(user_id: int, lesson_id: int) -> LessonProgress | None:
     return lesson_reading(user_id, lesson_id)[0]
 
 
+@lru_cache(maxsize=8)
+def _first_view_statement(dialect):
+    """The upsert of a first view, built and compiled once per process and engine dialect (SQLAlchemy
+    keeps no compiled form of an INSERT ... ON CONFLICT; see summaries._refresh_statements)."""
+    return (
+        dialect_insert(LessonProgress)
+        .values(
+            user_id=bindparam("b_user_id", type_=Integer),
+            lesson_id=bindparam("b_lesson_id", type_=Integer),
+            started_at=bindparam("b_started_at", type_=LessonProgress.__table__.c.started_at.type),
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
+        .returning(LessonProgress.id)  # a row back only when this view inserted it (rowcount is -1 here)
+        .compile(dialect=dialect)
+    )
+
+
 def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
     """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
     views of the same lesson store one row and neither fails. Callers on a read path check
     `lesson_state` first, so a lesson already opened costs no write and no commit."""
-    inserted = db.session.execute(
-        dialect_insert(LessonProgress)
-        .values(user_id=user_id, lesson_id=lesson_id, started_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-        .returning(LessonProgress.id)  # a row back only when this view inserted it (rowcount is -1 here)
-    ).scalar()
+    inserted = (
+        db.session.connection()
+        .execute(
+            _first_view_statement(db.session.get_bind().dialect),
+            {"b_user_id": user_id, "b_lesson_id": lesson_id, "b_started_at": utcnow()},
+        )
+        .scalar()
+    )
     if inserted is not None:
         summaries.refresh_lesson(user_id, lesson_id)
     return db.session.scalar(
