@@ -4,6 +4,7 @@ filters, content version), shared through Redis by every worker, and never a rea
 from __future__ import annotations
 
 import logging
+import re
 import socket
 
 import pytest
@@ -127,3 +128,77 @@ def test_unreachable_redis_means_live_figures_and_a_warning(make_app, people, ca
     with caplog.at_level(logging.WARNING, logger="app.services.figures_cache"):
         assert _registered(app)["Córdoba"] == 9
     assert any("unreachable" in record.getMessage() for record in caplog.records)
+
+
+def _later(monkeypatch, seconds: float) -> None:
+    """The figures' clock moved `seconds` ahead (the store's own expiry is not involved)."""
+    from datetime import timedelta
+
+    now = figures_cache._clock()
+    monkeypatch.setattr(figures_cache, "_clock", lambda: now + timedelta(seconds=seconds))
+
+
+def test_old_figures_are_shown_at_once_and_refreshed_after_the_response(
+    keeping, client, login, people, make_user, monkeypatch
+):
+    """Past FIGURES_CACHE_SECONDS the kept figures are still shown, with the time they were computed,
+    and the view that found them old computes fresh ones once its response has gone out."""
+    login(people["iom"])
+    overview = "/monitoring/?sort=name"
+
+    def registered(html):  # the first figure of Córdoba's row
+        row = re.search(r">Córdoba</a></th>(.*?)</tr>", html, re.S).group(1)
+        return re.findall(r'<td class="num">(\d+)</td>', row)[0]
+
+    first = client.get(overview)
+    assert registered(first.get_data(as_text=True)) == "9"
+    first.close()
+    make_user(municipality="cordoba", gender="woman", name="Recién llegada")
+    _later(monkeypatch, 30)
+    within = client.get(overview)
+    assert registered(within.get_data(as_text=True)) == "9"
+    within.close()
+    assert registered(client.get(overview).get_data(as_text=True)) == "9", "young figures: no refresh"
+    _later(monkeypatch, 61)
+    stale = client.get(overview)
+    assert registered(stale.get_data(as_text=True)) == "9", "old figures are shown at once"
+    stale.close()  # the response has gone out: the refresh runs now
+    assert registered(client.get(overview).get_data(as_text=True)) == "10"
+
+
+def test_one_view_refreshes_old_figures_and_a_failed_refresh_keeps_them(keeping, monkeypatch, caplog):
+    from flask import Response
+
+    calls = []
+
+    @figures_cache.kept
+    def sample(scope_ids, x):
+        calls.append(x)
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return len(calls)
+
+    def view():
+        with keeping.test_request_context():
+            value = sample(None, "x")
+            response = keeping.process_response(Response())
+        return value, response
+
+    assert view()[0] == 1 and calls == ["x"]
+    _later(monkeypatch, 61)
+    value, first = view()
+    value2, second = view()  # a second view while the first one's refresh is pending
+    assert (value, value2) == (1, 1)
+    second.close()
+    assert calls == ["x"], "the second view left the refresh to the first"
+    first.close()
+    assert calls == ["x", "x"] and view()[0] == 2
+    _later(monkeypatch, 130)
+    value, third = view()
+    with caplog.at_level(logging.ERROR, logger="app.services.figures_cache"):
+        third.close()  # this refresh fails
+    assert value == 2 and any("refresh failed" in r.getMessage() for r in caplog.records)
+    value, fourth = view()
+    assert value == 2, "the old figures stay"
+    fourth.close()  # and a later view tries again
+    assert view()[0] == 4

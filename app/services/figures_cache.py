@@ -8,6 +8,11 @@ off) under its exact inputs: the function, the viewer's scope, the filters and t
 the content version (a content sync that adds or retires a module changes every key). What is kept are
 raw figures: disclosure control is applied to them on every view, as to fresh ones.
 
+Kept figures older than that are not thrown away at once: for as long again they are still shown, and
+the first view that finds them old computes fresh ones after its response has gone out (one worker at
+a time, by a marker in the store), so a coordinator waits for a computation only when nobody has looked
+for twice `FIGURES_CACHE_SECONDS`. Pages say when the figures they show were computed.
+
 Where Redis is configured (`REDIS_URL`) the figures live there, so every worker on every host shares
 them; without it, in each worker's memory. Redis unreachable: the figures are computed as if nothing
 were kept (a warning is logged at most once a minute). Only monitoring pages and exports read through
@@ -20,9 +25,9 @@ import hashlib
 import logging
 import time
 from datetime import datetime, timezone
-from functools import wraps
+from functools import partial, wraps
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,49 @@ def configure(app) -> None:
         # at most 100 sets of figures per worker (each a few hundred KiB at country scale), each for a minute
         settings.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=100)
     cache.init_app(app, config=settings)
+
+    @app.after_request
+    def refresh_after_the_response(response):
+        pending = g.pop("figures_to_refresh", None)
+        if pending:
+            response.call_on_close(partial(_refresh, app, pending))
+        return response
+
+
+def _clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _refresh(app, pending: list) -> None:
+    """Compute figures found old, once the response has gone out; any failure leaves the old ones."""
+    with app.app_context():
+        for key, fn, scope_ids, args, kwargs, seconds in pending:
+            try:
+                value = fn(scope_ids, *args, **kwargs)
+                cache.set(key, (_clock(), value), timeout=2 * seconds)
+            except Exception:  # noqa: BLE001 (nobody is waiting: log it, keep what is kept)
+                log.exception("figures refresh failed for %s", key)
+            finally:
+                from app.extensions import db
+
+                db.session.rollback()
+                try:
+                    cache.delete(key + ":refreshing")
+                except Exception as error:  # noqa: BLE001
+                    _warn("refresh", error)
+
+
+def _refresh_later(key: str, fn, scope_ids, args: tuple, kwargs: dict, seconds: int) -> None:
+    """Have fresh figures computed after this response, unless another view is computing them."""
+    if not has_request_context():
+        return
+    try:
+        claimed = cache.add(key + ":refreshing", 1, timeout=seconds)
+    except Exception as error:  # noqa: BLE001
+        _warn("refresh", error)
+        return
+    if claimed:
+        g.setdefault("figures_to_refresh", []).append((key, fn, scope_ids, args, kwargs, seconds))
 
 
 def _scope_key(scope_ids) -> object:
@@ -77,7 +125,8 @@ def _note_as_of(computed_at: datetime) -> None:
 
 
 def kept(fn):
-    """Keep what `fn(scope_ids, filters, ...)` returns for FIGURES_CACHE_SECONDS under its inputs."""
+    """Keep what `fn(scope_ids, filters, ...)` returns for FIGURES_CACHE_SECONDS under its inputs (and
+    show it for as long again while a later view computes fresh figures after its response)."""
     name = f"{fn.__module__}.{fn.__qualname__}"
 
     @wraps(fn)
@@ -93,12 +142,14 @@ def kept(fn):
             hit = None
         if hit is not None:
             computed_at, value = hit
+            if (_clock() - computed_at).total_seconds() >= seconds:
+                _refresh_later(key, fn, scope_ids, args, kwargs, seconds)
             _note_as_of(computed_at)
             return value
         value = fn(scope_ids, *args, **kwargs)
-        computed_at = datetime.now(timezone.utc)
+        computed_at = _clock()
         try:
-            cache.set(key, (computed_at, value), timeout=seconds)
+            cache.set(key, (computed_at, value), timeout=2 * seconds)
         except Exception as error:  # noqa: BLE001
             _warn("write", error)
         _note_as_of(computed_at)
