@@ -24,15 +24,23 @@ from app.monitoring.tables import PARITY_LABELS, Hidden, Rounded, Table
 from app.services.disclosure import neutralise
 
 
-def _value(value, kind: str):
+def _words() -> dict:
+    """The words a file repeats in every row, translated once per export (a country-wide table has
+    thousands of hidden cells)."""
+    return {"hidden": str(Hidden(0)), "parity": {key: str(label) for key, label in PARITY_LABELS.items()}}
+
+
+def _value(value, kind: str, words: dict):
     """A cell as written to a file: numbers stay numbers, hidden cells say 'hidden', text stays text but
     loses the control characters a spreadsheet cannot hold (older names may still carry one)."""
-    if isinstance(value, (Hidden, Rounded)):
+    if isinstance(value, Hidden):
+        return words["hidden"]
+    if isinstance(value, Rounded):
         return str(value)
     if value is None:
         return ""
     if kind == "parity":
-        return str(PARITY_LABELS.get(value, ""))
+        return words["parity"].get(value, "")
     if kind in ("pct", "score", "share"):
         return round(float(value), 1)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -76,8 +84,9 @@ def export(table: Table, fmt: str, context: list[str]) -> Response:
     the note on how to read the figures."""
     meta = _meta_lines(table.title, [*context, table.note if table.note not in context else ""])
     header = [c.label for c in table.columns]
+    words = _words()
     rows = [
-        [_value(row.get(c.key), c.kind) for c in table.columns]
+        [_value(row.get(c.key), c.kind, words) for c in table.columns]
         for row in table.rows + ([table.footer] if table.footer else [])
     ]
     if fmt == "xlsx":
