@@ -678,7 +678,7 @@ def gender_rows(
     return dict(result), table
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)  # a protected 500-municipality table holds about 2.4 MiB
 def _gender_rows(
     groups_items: tuple, policy: Policy, totals_known: bool, column_totals: str
 ) -> tuple[dict, ProtectedTable]:
