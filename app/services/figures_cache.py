@@ -66,6 +66,8 @@ def _clock() -> datetime:
 
 def _refresh(app, pending: list) -> None:
     """Compute figures found old, once the response has gone out; any failure leaves the old ones."""
+    from app.extensions import db
+
     with app.app_context():
         for key, fn, scope_ids, args, kwargs, seconds in pending:
             try:
@@ -74,9 +76,7 @@ def _refresh(app, pending: list) -> None:
             except Exception:  # noqa: BLE001 (nobody is waiting: log it, keep what is kept)
                 log.exception("figures refresh failed for %s", key)
             finally:
-                from app.extensions import db
-
-                db.session.rollback()
+                db.session.rollback()  # one failure does not spoil the next set
                 try:
                     cache.delete(key + ":refreshing")
                 except Exception as error:  # noqa: BLE001

@@ -21,29 +21,25 @@ depends_on = None
 COLUMNS = ["attempt_id", "question_id", "is_correct"]
 
 
-def _concurrently() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
+def _swap(create: str, columns: list[str], drop: str) -> None:
+    """Build one index of attempt_question, then drop another: on PostgreSQL concurrently, which it
+    allows only outside a transaction."""
+    concurrently = op.get_bind().dialect.name == "postgresql"
+
+    def run():
+        op.create_index(create, "attempt_question", columns, postgresql_concurrently=concurrently)
+        op.drop_index(drop, "attempt_question", postgresql_concurrently=concurrently)
+
+    if concurrently:
+        with op.get_context().autocommit_block():
+            run()
+    else:
+        run()
 
 
 def upgrade():
-    if _concurrently():
-        with op.get_context().autocommit_block():
-            op.create_index(
-                "ix_attempt_question_tally", "attempt_question", COLUMNS, postgresql_concurrently=True
-            )
-            op.drop_index("ix_attempt_question_attempt_id", "attempt_question", postgresql_concurrently=True)
-    else:
-        op.create_index("ix_attempt_question_tally", "attempt_question", COLUMNS)
-        op.drop_index("ix_attempt_question_attempt_id", "attempt_question")
+    _swap("ix_attempt_question_tally", COLUMNS, "ix_attempt_question_attempt_id")
 
 
 def downgrade():
-    if _concurrently():
-        with op.get_context().autocommit_block():
-            op.create_index(
-                "ix_attempt_question_attempt_id", "attempt_question", ["attempt_id"], postgresql_concurrently=True
-            )
-            op.drop_index("ix_attempt_question_tally", "attempt_question", postgresql_concurrently=True)
-    else:
-        op.create_index("ix_attempt_question_attempt_id", "attempt_question", ["attempt_id"])
-        op.drop_index("ix_attempt_question_tally", "attempt_question")
+    _swap("ix_attempt_question_attempt_id", ["attempt_id"], "ix_attempt_question_tally")
