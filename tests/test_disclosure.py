@@ -364,3 +364,16 @@ def test_the_memoised_gender_rows_are_the_computation_s_own_answer(calls):
         assert got == fresh
         got[0].clear()  # a caller's own copy
         assert d.gender_rows(groups, policy, totals_known=totals_known, column_totals=column_totals) == fresh
+
+
+def test_single_groups_do_not_push_whole_tables_out_of_the_memo():
+    """Pages protect many single groups (workshops, stages); only tables of several groups are kept."""
+    table = {"A": {"woman": 7, "man": 6}, "B": {"woman": 2, "man": 9}}
+    d.gender_rows(table, POLICY)
+    kept = d._gender_rows.cache_info().currsize
+    for n in range(20):
+        d.gender_row({"woman": n, "man": 3}, POLICY)
+    assert d._gender_rows.cache_info().currsize == kept
+    hits = d._gender_rows.cache_info().hits
+    d.gender_rows(table, POLICY)
+    assert d._gender_rows.cache_info().hits == hits + 1, "the table is still kept"

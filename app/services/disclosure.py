@@ -674,7 +674,10 @@ def gender_rows(
     computation's own answer. Callers read what it returns and never change it.
     """
     key = tuple((k, tuple(sorted(v.items()))) for k, v in groups.items())
-    result, table = _gender_rows(key, policy, totals_known, column_totals)
+    # One group is cheap to protect, and pages ask it of many (a workshop's attendance, a stage's
+    # figures): it would only push whole tables out of the small memo.
+    compute = _gender_rows if len(key) > 1 else _gender_rows.__wrapped__
+    result, table = compute(key, policy, totals_known, column_totals)
     return dict(result), table
 
 

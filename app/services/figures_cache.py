@@ -48,7 +48,8 @@ def configure(app) -> None:
             CACHE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1},
         )
     else:
-        # at most 100 sets of figures per worker (each a few hundred KiB at country scale), each for a minute
+        # at most 100 sets of figures per worker (each a few hundred KiB at country scale), each kept for
+        # twice FIGURES_CACHE_SECONDS (shown while a fresh set is computed after the response)
         settings.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=100)
     cache.init_app(app, config=settings)
 
