@@ -19,7 +19,7 @@ from app.models import AuditEvent, Certificate, Lesson, Module, Quiz, User
 from app.services import certificates as service
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, fixture_officer
 from tests.test_credentials import dropped_terms, schema_errors
 
 
@@ -390,3 +390,35 @@ def test_the_achievement_and_issuer_ids_resolve_here(client, issued):
         assert response.status_code == 200 and response.get_json()["id"] == ident
     assert client.get("/credentials/achievements/nothing").status_code == 404
     assert client.get("/status/revocation/nothing").status_code == 404
+
+
+def test_the_progress_page_shows_the_current_certificate_as_its_record_stands(client, login, in_app, holder, issued):
+    """The progress page reads only what it shows of the certificate (not its PDF): the current one,
+    its status by the model's own rule, a revocation with its reason, a reissued copy's new code."""
+    login(holder)
+    assert grouped(issued) in client.get("/my-progress").get_data(as_text=True)
+
+    def shown_and_model():
+        shown = service.training_certificate_shown(holder.id)
+        model = service.training_certificate_of(holder.id)
+        return (shown.code, shown.issued_at, shown.status), (model.code, model.issued_at, model.status)
+
+    shown, model = in_app(shown_and_model)
+    assert shown == model and shown[2] == "valid"
+
+    def reissue():
+        return service.reissue(
+            fixture_officer(), service.find_by_code(issued), name="María José Peña", reason="Nombre"
+        ).code
+
+    new_code = in_app(reissue)
+    page = client.get("/my-progress").get_data(as_text=True)
+    assert grouped(new_code) in page and grouped(issued) not in page
+    shown, model = in_app(shown_and_model)
+    assert shown == model and shown[0] == new_code
+
+    in_app(lambda: service.revoke(fixture_officer(), service.find_by_code(new_code), "Emitido por error."))
+    page = client.get("/my-progress").get_data(as_text=True)
+    assert "fue revocado" in page and "Emitido por error." in page
+    shown, model = in_app(shown_and_model)
+    assert shown == model and shown[2] == "revoked"

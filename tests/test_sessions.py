@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import create_app
 from app.extensions import db
@@ -236,3 +236,52 @@ def test_client_address_comes_from_x_forwarded_for_only_through_configured_proxi
     assert remote_of(make_app(TRUSTED_PROXIES=0), forwarded) == "10.0.0.1"
     assert remote_of(make_app(TRUSTED_PROXIES=1), forwarded) == "198.51.100.2"
     assert remote_of(make_app(TRUSTED_PROXIES=2), forwarded) == "203.0.113.7"
+
+
+def test_the_signed_in_account_is_read_once_and_behaves_as_an_orm_loaded_one(app, make_user):
+    """The loader builds the account from one compiled read (issue 12): it is the session's persistent
+    User with nothing pending, every column as stored; a change to it is saved by a commit; a session
+    that already holds the account gets that object back; a wrong token or unknown id gets nobody."""
+    from sqlalchemy import inspect
+
+    from app.services.signed_in import load_user
+
+    made = make_user(name="Ana Quispe", gender="woman", locale="pt")
+    with app.test_request_context():
+        stored = db.session.get(User, made.id)
+        expected = {c.key: getattr(stored, c.key) for c in inspect(User).column_attrs}
+        token = stored.session_token
+        db.session.expunge_all()
+
+        user = load_user(f"{made.id}:{token}")
+        state = inspect(user)
+        assert state.persistent and not state.modified and user in db.session
+        assert {c.key: getattr(user, c.key) for c in inspect(User).column_attrs} == expected
+        assert not db.session.dirty and not db.session.new
+        assert db.session.get(User, made.id) is user  # the identity map holds it: no second read
+        assert load_user(f"{made.id}:{token}") is user  # a session that holds it gets it back
+
+        user.name = "Ana María Quispe"
+        db.session.commit()
+        assert user.name == "Ana María Quispe"  # expired by the commit, reloaded
+        assert load_user(f"{made.id}:wrong-token") is None
+        assert load_user(f"{made.id + 1000}:{token}") is None
+    with app.app_context():
+        assert db.session.get(User, made.id).name == "Ana María Quispe"
+
+
+def test_compiled_reads_see_what_the_request_changed_through_the_orm(app, make_user):
+    """A statement run compiled once (app.services.compiled) flushes the session first, as a query's
+    autoflush would: it reads the request's own pending changes."""
+    from app.services import compiled
+
+    made = make_user(name="Antes")
+
+    def by_id():
+        return select(User.name).where(User.id == bindparam("user_id"))
+
+    with app.app_context():
+        db.session.get(User, made.id).name = "Después"
+        assert compiled.execute(by_id, {"user_id": made.id}).scalar() == "Después"
+        db.session.rollback()
+        assert compiled.execute(by_id, {"user_id": made.id}).scalar() == "Antes"

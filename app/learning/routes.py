@@ -111,7 +111,7 @@ def my_progress():
         completed=sum(p.completed for p in counted),
         total=len(counted),
         training_complete=progress_service.training_complete(progress),
-        certificate=certificate_service.training_certificate_of(current_user.id),
+        certificate=certificate_service.training_certificate_shown(current_user.id),
     )
 
 
@@ -175,7 +175,7 @@ def lesson(key: str, lesson_key: str):
     if index is None:
         abort(404)
     current = lessons[index]
-    state, entry = progress_service.lesson_reading(current_user.id, current.id, with_entry=current.has_activity)
+    state, entry = progress_service.lesson_reading(current_user.id, current.id)
     if state is None:  # the first view writes (once); later views only read
         begin_writing()
         state = progress_service.record_lesson_view(current_user.id, current.id)

@@ -27,6 +27,15 @@ STATUS_REVOKED = "revoked"
 STATUS_SUPERSEDED = "superseded"
 
 
+def certificate_status(revoked_at: datetime | None, superseded_by_id: int | None) -> str:
+    """Revoked, superseded (a newer certificate replaced it) or valid."""
+    if revoked_at is not None:
+        return STATUS_REVOKED
+    if superseded_by_id is not None:
+        return STATUS_SUPERSEDED
+    return STATUS_VALID
+
+
 class Certificate(db.Model):
     """An issued certificate: frozen claims, code, PDF, signed credential and status."""
 
@@ -57,11 +66,7 @@ class Certificate(db.Model):
 
     @property
     def status(self) -> str:
-        if self.revoked_at is not None:
-            return STATUS_REVOKED
-        if self.superseded_by_id is not None:
-            return STATUS_SUPERSEDED
-        return STATUS_VALID
+        return certificate_status(self.revoked_at, self.superseded_by_id)
 
     def __repr__(self) -> str:
         return f"<Certificate {self.kind} {self.code}>"

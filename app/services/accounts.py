@@ -131,7 +131,12 @@ def parse_session_id(session_id: str) -> tuple[int, str] | None:
 
 def session_token_matches(user: User | None, token: str) -> bool:
     """True when the account exists and the cookie's token is its current one (compared in constant time)."""
-    return user is not None and hmac.compare_digest(user.session_token.encode(), token.encode())
+    return user is not None and token_matches(user.session_token, token)
+
+
+def token_matches(current: str, token: str) -> bool:
+    """True when a cookie's token is the account's current one (compared in constant time)."""
+    return hmac.compare_digest(current.encode(), token.encode())
 
 
 def user_for_session(session_id: str) -> User | None:

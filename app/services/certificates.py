@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from app.credentials import codes, keys, ob3
 from app.credentials import pdf as pdf_renderer
@@ -35,7 +36,8 @@ from app.credentials import statuslist
 from app.extensions import db
 from app.i18n import SOURCE_LANGUAGE, tr
 from app.models import Area, Certificate, Module, Municipality, StatusList, User, utcnow
-from app.models.certification import KIND_MUNICIPAL, KIND_TRAINING
+from app.models.certification import KIND_MUNICIPAL, KIND_TRAINING, certificate_status
+from app.services import compiled
 from app.services import progress as progress_service
 from app.services.admin import record
 
@@ -266,16 +268,49 @@ def _module_result_name(module: dict, language: str) -> str:
         return _("Mejor puntaje: %(title)s (%(hours)s horas)", title=module["title"], hours=module["hours"])
 
 
-def training_certificate_of(user_id: int) -> Certificate | None:
-    """The person's current training certificate (the newest not superseded), if any."""
-    return db.session.scalar(
-        select(Certificate)
-        .where(
-            Certificate.kind == KIND_TRAINING, Certificate.holder_id == user_id, Certificate.superseded_by_id.is_(None)
+def _current_training(query, holder_id):
+    """`query` narrowed to the person's current training certificate: the newest not superseded."""
+    return (
+        query.where(
+            Certificate.kind == KIND_TRAINING,
+            Certificate.holder_id == holder_id,
+            Certificate.superseded_by_id.is_(None),
         )
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         .limit(1)
     )
+
+
+def training_certificate_of(user_id: int) -> Certificate | None:
+    """The person's current training certificate (the newest not superseded), if any."""
+    return db.session.scalar(_current_training(select(Certificate), user_id))
+
+
+@dataclass(frozen=True)
+class CertificateShown:
+    """What the learner's progress page shows of their certificate (not its PDF or credential)."""
+
+    code: str
+    issued_at: datetime
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    superseded_by_id: int | None
+
+    @property
+    def status(self) -> str:
+        return certificate_status(self.revoked_at, self.superseded_by_id)
+
+
+def _shown_statement():
+    columns = [getattr(Certificate, name) for name in CertificateShown.__dataclass_fields__]
+    return _current_training(select(*columns), bindparam("holder_id", type_=Integer))
+
+
+def training_certificate_shown(user_id: int) -> CertificateShown | None:
+    """`training_certificate_of` as the learner's progress page shows it, read compiled once
+    (app.services.compiled) and without the PDF and credential the certificate carries."""
+    row = compiled.execute(_shown_statement, {"holder_id": user_id}).first()
+    return CertificateShown(*row) if row is not None else None
 
 
 def has_training_certificate(user_id: int) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime
 
 from sqlalchemy import Integer, and_, bindparam, case, func, select, update
 
@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import ExtraAttempt, Lesson, LessonProgress, Quiz, QuizAttempt, User, WorkbookEntry, utcnow
 from app.models.learning import ATTEMPT_OPEN
 from app.models.types import dialect_insert
-from app.services import completion, content_cache, summaries
+from app.services import compiled, completion, content_cache, summaries
 from app.services.content_cache import ModuleInfo, QuizInfo
 
 
@@ -84,19 +84,24 @@ def training_complete(progress: list[ModuleProgress]) -> bool:
     return completion.training_complete(sum(p.completed for p in counted), len(counted))
 
 
-@lru_cache(maxsize=1)
-def _progress_statements():
-    """The learner's figures behind `learner_progress`, built once per process (bound: the user id)."""
-    user_id = bindparam("user_id")
-    completed = select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None)
+def _completed_lessons():
+    """The ids of the lessons a learner completed (bound: the user id); run compiled once
+    (app.services.compiled), as is `_quiz_figures`."""
+    return select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == bindparam("user_id", type_=Integer), LessonProgress.completed_at.is_not(None)
     )
+
+
+def _quiz_figures():
+    """Per quiz: the learner's attempts, best score, open attempts, whether one passed and the extra
+    attempts granted (bound: the user id)."""
+    user_id = bindparam("user_id", type_=Integer)
     extras = (
         select(func.count(ExtraAttempt.id))
         .where(ExtraAttempt.user_id == user_id, ExtraAttempt.quiz_id == Quiz.id)
         .scalar_subquery()
     )
-    quizzes = (
+    return (
         select(
             Quiz.id,
             func.count(QuizAttempt.id),
@@ -108,17 +113,15 @@ def _progress_statements():
         .outerjoin(QuizAttempt, and_(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.user_id == user_id))
         .group_by(Quiz.id)
     )
-    return completed, quizzes
 
 
 def learner_progress(user_id: int) -> list[ModuleProgress]:
     """Progress on every active module for one learner, in catalogue order: the modules, lessons and
     quizzes from app.services.content_cache, the learner's figures in two queries."""
     catalogue = content_cache.current()
-    completed_sql, quizzes_sql = _progress_statements()
     params = {"user_id": user_id}
-    completed = set(db.session.scalars(completed_sql, params))
-    figures = {quiz_id: rest for quiz_id, *rest in db.session.execute(quizzes_sql, params)}
+    completed = set(compiled.execute(_completed_lessons, params).scalars())
+    figures = {quiz_id: rest for quiz_id, *rest in compiled.execute(_quiz_figures, params)}
     progress = []
     for module in catalogue.modules:
         lessons = catalogue.lessons_of(module.id)
@@ -152,14 +155,35 @@ def lesson_states(user_id: int, module_id: int) -> dict[int, LessonProgress]:
     return {row.lesson_id: row for row in rows}
 
 
-@lru_cache(maxsize=2)
-def _reading_statement(with_entry: bool):
-    """The lesson page's read of the learner's state, built once per process (bound: user and lesson)."""
-    user_id, lesson_id = bindparam("user_id"), bindparam("lesson_id")
-    if not with_entry:
-        return select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+@dataclass(frozen=True)
+class LessonReading:
+    """The learner's progress on a lesson, as the lesson page shows it."""
+
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EntryReading:
+    """The learner's workbook answer to a lesson's activity, as the lesson page shows it."""
+
+    text: str
+    updated_at: datetime | None
+
+
+def _reading_statement():
+    """The lesson page's read of the learner's state (bound: user and lesson), run compiled once
+    (app.services.compiled): the progress row and the workbook answer, each present or not."""
+    user_id, lesson_id = bindparam("user_id", type_=Integer), bindparam("lesson_id", type_=Integer)
     return (
-        select(LessonProgress, WorkbookEntry)
+        select(
+            LessonProgress.id.label("progress_id"),
+            LessonProgress.started_at,
+            LessonProgress.completed_at,
+            WorkbookEntry.id.label("entry_id"),
+            WorkbookEntry.text,
+            WorkbookEntry.updated_at,
+        )
         .select_from(User)
         .outerjoin(LessonProgress, and_(LessonProgress.user_id == User.id, LessonProgress.lesson_id == lesson_id))
         .outerjoin(WorkbookEntry, and_(WorkbookEntry.user_id == User.id, WorkbookEntry.lesson_id == lesson_id))
@@ -167,35 +191,34 @@ def _reading_statement(with_entry: bool):
     )
 
 
-def lesson_reading(user_id: int, lesson_id: int, with_entry: bool = False):
-    """What the lesson page reads about the learner, in one query: their progress row for the lesson
-    (None if they never opened it) and, `with_entry`, their workbook answer to its activity (or None)."""
-    params = {"user_id": user_id, "lesson_id": lesson_id}
-    if not with_entry:
-        return db.session.scalar(_reading_statement(False), params), None
-    row = db.session.execute(_reading_statement(True), params).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+def lesson_reading(user_id: int, lesson_id: int) -> tuple[LessonReading | None, EntryReading | None]:
+    """What the lesson page reads about the learner, in one query: their progress on the lesson (None if
+    they never opened it) and their workbook answer to its activity (None if they wrote none)."""
+    row = compiled.execute(_reading_statement, {"user_id": user_id, "lesson_id": lesson_id}).first()
+    if row is None:
+        return None, None
+    state = LessonReading(row.started_at, row.completed_at) if row.progress_id is not None else None
+    entry = EntryReading(row.text or "", row.updated_at) if row.entry_id is not None else None
+    return state, entry
 
 
-def lesson_state(user_id: int, lesson_id: int) -> LessonProgress | None:
-    """The learner's progress row for one lesson, or None if they never opened it."""
+def lesson_state(user_id: int, lesson_id: int) -> LessonReading | None:
+    """The learner's progress on one lesson, or None if they never opened it."""
     return lesson_reading(user_id, lesson_id)[0]
 
 
-@lru_cache(maxsize=8)
-def _first_view_statement(dialect):
-    """The upsert of a first view, built and compiled once per process and engine dialect (SQLAlchemy
-    keeps no compiled form of an INSERT ... ON CONFLICT; see summaries._refresh_statements)."""
+def _first_view_statement():
+    """The upsert of a first view (bound: user, lesson, time), run compiled once (app.services.compiled:
+    SQLAlchemy keeps no compiled form of an INSERT ... ON CONFLICT)."""
     return (
-        dialect_insert(LessonProgress)
+        dialect_insert(LessonProgress.__table__)
         .values(
             user_id=bindparam("b_user_id", type_=Integer),
             lesson_id=bindparam("b_lesson_id", type_=Integer),
             started_at=bindparam("b_started_at", type_=LessonProgress.__table__.c.started_at.type),
         )
         .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-        .returning(LessonProgress.id)  # a row back only when this view inserted it (rowcount is -1 here)
-        .compile(dialect=dialect)
+        .returning(LessonProgress.__table__.c.id)  # a row back only when this view inserted it (rowcount is -1 here)
     )
 
 
@@ -203,14 +226,9 @@ def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
     """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
     views of the same lesson store one row and neither fails. Callers on a read path check
     `lesson_state` first, so a lesson already opened costs no write and no commit."""
-    inserted = (
-        db.session.connection()
-        .execute(
-            _first_view_statement(db.session.get_bind().dialect),
-            {"b_user_id": user_id, "b_lesson_id": lesson_id, "b_started_at": utcnow()},
-        )
-        .scalar()
-    )
+    inserted = compiled.execute(
+        _first_view_statement, {"b_user_id": user_id, "b_lesson_id": lesson_id, "b_started_at": utcnow()}
+    ).scalar()
     if inserted is not None:
         summaries.refresh_lesson(user_id, lesson_id)
     return db.session.scalar(

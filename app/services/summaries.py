@@ -46,7 +46,7 @@ from sqlalchemy import (
 from app.extensions import db
 from app.models import Lesson, LessonProgress, Module, ProgressSummary, Quiz, QuizAttempt, TrainingSummary
 from app.models.types import dialect_insert
-from app.services import completion
+from app.services import compiled, completion
 
 COLUMNS = ("lessons_opened", "lessons_done", "attempts", "best_score", "passed")
 TRAINING_COLUMNS = (
@@ -185,16 +185,13 @@ def _lock(insert, values: dict, key: list[str]):
     )
 
 
-@lru_cache(maxsize=8)
-def _refresh_statements(via: str, dialect):
-    """The four statements of `refresh`, built once per process (and engine dialect) with bound
-    parameters `b_user_id` and `b_key` (a module id, or the id of a lesson or quiz whose module it is,
-    by `via`).
-
-    The two upserts come compiled: SQLAlchemy keeps no compiled form of an INSERT ... ON CONFLICT (its
-    statement cache has "no key" for them), and compiling the module-level one took 1.5-1.8 ms on every
-    lesson view that records a start, lesson completion, quiz start and submission (issue 12). Built
-    once from bound parameters only, they compile once too."""
+@lru_cache(maxsize=4)
+def _refresh_statements(via: str):
+    """The four statements of `refresh`, built once per process with bound parameters `b_user_id` and
+    `b_key` (a module id, or the id of a lesson or quiz whose module it is, by `via`); they run compiled
+    once per dialect (app.services.compiled: SQLAlchemy keeps no compiled form of the upserts at all, and
+    compiling the module-level one took 1.5-1.8 ms on every lesson view that records a start, lesson
+    completion, quiz start and submission)."""
     user_id, key = bindparam("b_user_id", type_=Integer), bindparam("b_key", type_=Integer)
     if via == "lesson":
         module_id = select(Lesson.module_id).where(Lesson.id == key).scalar_subquery()
@@ -213,12 +210,8 @@ def _refresh_statements(via: str, dialect):
     recomputed = select(user_id.label("user_id"), module_id.label("module_id"), *_figures(parts)).where(
         true()  # SQLite needs a WHERE before an upsert's ON CONFLICT
     )
-    module_row = (
-        insert.from_select(["user_id", "module_id", *COLUMNS], recomputed)
-        .on_conflict_do_update(
-            index_elements=["user_id", "module_id"], set_={name: getattr(insert.excluded, name) for name in COLUMNS}
-        )
-        .execution_options(synchronize_session=False)
+    module_row = insert.from_select(["user_id", "module_id", *COLUMNS], recomputed).on_conflict_do_update(
+        index_elements=["user_id", "module_id"], set_={name: getattr(insert.excluded, name) for name in COLUMNS}
     )
     # 3-4. The learner level, rolled up from the module level (the row exists: step 1).
     table = TrainingSummary.__table__
@@ -227,21 +220,23 @@ def _refresh_statements(via: str, dialect):
         .where(table.c.user_id == user_id)
         .values({name: bindparam(f"new_{name}") for name in TRAINING_COLUMNS})
     )
-    return lock.compile(dialect=dialect), module_row.compile(dialect=dialect), _rollup(user_id), learner_row
+    return lock, module_row, _rollup(user_id), learner_row
+
+
+def _refresh_step(via: str, step: int):
+    return _refresh_statements(via)[step]
 
 
 def refresh(user_id: int, module_id: int, via: str = "module") -> None:
     """Recompute one learner's summaries after a change on one module, inside the caller's
     transaction (four statements). `via`: "module" (module_id is a module's id), "lesson" or "quiz"
     (it is the id of a lesson or quiz of the module)."""
-    lock, module_row, rollup, learner_row = _refresh_statements(via, db.session.get_bind().dialect)
     params = {"b_user_id": int(user_id), "b_key": int(module_id)}
-    connection = db.session.connection()  # the session's transaction: compiled statements run on it
-    connection.execute(lock, params)
-    connection.execute(module_row, params)
-    rolled = db.session.execute(rollup, params).first()
+    compiled.execute(_refresh_step, params, via, 0)  # lock
+    compiled.execute(_refresh_step, params, via, 1)  # module row
+    rolled = compiled.execute(_refresh_step, params, via, 2).first()
     figures = {f"new_{name}": (getattr(rolled, name) or 0) if rolled else 0 for name in TRAINING_COLUMNS}
-    db.session.execute(learner_row, {"b_user_id": int(user_id), **figures})
+    compiled.execute(_refresh_step, {"b_user_id": int(user_id), **figures}, via, 3)
 
 
 def refresh_lesson(user_id: int, lesson_id: int) -> None:
