@@ -202,11 +202,6 @@ def lesson_reading(user_id: int, lesson_id: int) -> tuple[LessonReading | None, 
     return state, entry
 
 
-def lesson_state(user_id: int, lesson_id: int) -> LessonReading | None:
-    """The learner's progress on one lesson, or None if they never opened it."""
-    return lesson_reading(user_id, lesson_id)[0]
-
-
 def _first_view_statement():
     """The upsert of a first view (bound: user, lesson, time), run compiled once (app.services.compiled:
     SQLAlchemy keeps no compiled form of an INSERT ... ON CONFLICT)."""
@@ -225,7 +220,7 @@ def _first_view_statement():
 def record_lesson_view(user_id: int, lesson_id: int) -> LessonProgress:
     """Note that a learner opened a lesson (the first time only). An upsert: two simultaneous first
     views of the same lesson store one row and neither fails. Callers on a read path check
-    `lesson_state` first, so a lesson already opened costs no write and no commit."""
+    `lesson_reading` first, so a lesson already opened costs no write and no commit."""
     inserted = compiled.execute(
         _first_view_statement, {"b_user_id": user_id, "b_lesson_id": lesson_id, "b_started_at": utcnow()}
     ).scalar()
