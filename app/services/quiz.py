@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import Integer, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,7 +30,7 @@ from app.models.learning import (
     REVEAL_AFTER_PASS_OR_LAST,
 )
 from app.models.people import ROLE_COORDINATOR, ROLE_IOM
-from app.services import content_cache, summaries
+from app.services import compiled, content_cache, summaries
 from app.services.content_cache import ChoiceInfo, QuestionInfo
 from app.services.grading import grade
 
@@ -229,24 +229,54 @@ def _validated(drawn: list[DrawnQuestion], answers: dict[int, list[int]]) -> dic
     return complete
 
 
+def _store_statement(items: int):
+    """One UPDATE writing the answers of `items` drawn items (bound: `id_<k>` and `selected_<k>`), run
+    compiled once per count (app.services.compiled)."""
+    table = AttemptQuestion.__table__
+    ids = [bindparam(f"id_{k}", type_=Integer) for k in range(items)]
+    return (
+        update(table)
+        .where(table.c.id.in_(ids))
+        .values(
+            selected=case(
+                *[(table.c.id == ids[k], bindparam(f"selected_{k}", type_=table.c.selected.type)) for k in range(items)]
+            )
+        )
+    )
+
+
 def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
     """Replace the whole answer set (inside the caller's transaction, which holds the attempt's row).
 
     Every item is written, whatever this session last read of it: one UPDATE for all the items."""
-    table = AttemptQuestion.__table__
-    json_type = table.c.selected.type
-    db.session.execute(
-        update(table)
-        .where(table.c.id.in_([dq.item.id for dq in drawn]))
-        .values(
-            selected=case(
-                {dq.item.id: bindparam(None, complete[dq.item.id], type_=json_type) for dq in drawn},
-                value=table.c.id,
-            )
-        )
-    )
+    params = {}
+    for k, dq in enumerate(drawn):
+        params[f"id_{k}"] = dq.item.id
+        params[f"selected_{k}"] = complete[dq.item.id]
+    compiled.execute(_store_statement, params, len(drawn))
     for dq in drawn:
         set_committed_value(dq.item, "selected", complete[dq.item.id])
+
+
+def _save_statement(timed: bool, numbered: bool):
+    """The conditional UPDATE that decides a save (bound: attempt id, the open status, the save's time,
+    and the deadline floor and the client's revision where they apply), run compiled once per variant."""
+    table = QuizAttempt.__table__
+    conditions = [table.c.id == bindparam("attempt_id", type_=Integer), table.c.status == bindparam("open")]
+    if timed:
+        conditions.append(table.c.deadline_at >= bindparam("deadline_floor", type_=table.c.deadline_at.type))
+    revision = bindparam("revision", type_=Integer)
+    if numbered:
+        conditions.append(table.c.revision < revision)
+    return (
+        update(table)
+        .where(*conditions)
+        .values(
+            revision=revision if numbered else table.c.revision + 1,
+            saved_at=bindparam("saved_at", type_=table.c.saved_at.type),
+        )
+        .returning(table.c.revision)
+    )
 
 
 def save_answers(
@@ -267,17 +297,18 @@ def save_answers(
     now = now or utcnow()
     drawn = drawn if drawn is not None else drawn_questions(attempt)
     complete = _validated(drawn, answers)
-    conditions = [QuizAttempt.id == attempt.id, QuizAttempt.status == ATTEMPT_OPEN]
-    if attempt.deadline_at is not None:
-        conditions.append(QuizAttempt.deadline_at >= now - _grace())
-    if revision is not None:
-        conditions.append(QuizAttempt.revision < revision)
-    stored = db.session.execute(
-        update(QuizAttempt)
-        .where(*conditions)
-        .values(revision=revision if revision is not None else QuizAttempt.revision + 1, saved_at=now)
-        .returning(QuizAttempt.revision)
-        .execution_options(synchronize_session=False)
+    timed, numbered = attempt.deadline_at is not None, revision is not None
+    stored = compiled.execute(
+        _save_statement,
+        {
+            "attempt_id": attempt.id,
+            "open": ATTEMPT_OPEN,
+            "saved_at": now,
+            "deadline_floor": now - _grace(),
+            "revision": revision,
+        },
+        timed,
+        numbered,
     ).scalar()
     if stored is None:
         db.session.refresh(attempt)
