@@ -6,6 +6,7 @@ from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
 
 from app import security
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -148,7 +149,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use for translation and locale formatting."""
-    app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["tr"] = _tr_filter
     from app.credentials.codes import grouped
 
     app.jinja_env.filters["grouped_code"] = grouped
@@ -179,6 +180,14 @@ def register_template_helpers(app: Flask) -> None:
             "perms": permissions,
             "today": _today(),
         }
+
+
+@pass_context
+def _tr_filter(context, field, lang: str | None = None) -> str:
+    """`tr` in templates: the language the context processor put in the page's context (a quiz page
+    translates forty questions and choices; asking Flask-Babel each time was a tenth of its rendering),
+    else the current one (a macro imported without context)."""
+    return tr(field, lang or context.get("current_language"))
 
 
 def _today():

@@ -197,3 +197,19 @@ def test_built_in_form_messages_are_translated_too(client, make_user, login):
     client.post("/language", data={"lang": "en", "next": "/"})
     assert "Not a valid date value." in client.get("/monitoring/?registered_from=not-a-date").get_data(as_text=True)
     assert "Not a valid date value." not in spanish
+
+
+def test_the_tr_filter_follows_the_rendering_language_in_pages_and_in_macros(app):
+    """Templates' `tr` reads the language from the page's context (issue 12): it must still be the
+    language the page is rendered in, also under force_locale and inside a macro."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    field = {"es": "hola", "en": "hello", "pt": "olá"}
+    page = "{{ f | tr }}|{% macro m(x) %}{{ x | tr }}{% endmacro %}{{ m(f) }}|{{ f | tr('pt') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page, f=field) == "hello|hello|olá"
+        with force_locale("pt"):
+            assert render_template_string(page, f=field) == "olá|olá|olá"
+        with force_locale("es"):
+            assert render_template_string(page, f=field) == "hola|hola|olá"
