@@ -5,6 +5,8 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+from sqlalchemy import select
+
 import pytest
 from babel.messages.pofile import read_po
 
@@ -213,3 +215,20 @@ def test_the_tr_filter_follows_the_rendering_language_in_pages_and_in_macros(app
             assert render_template_string(page, f=field) == "olá|olá|olá"
         with force_locale("es"):
             assert render_template_string(page, f=field) == "hola|hola|olá"
+
+
+def test_a_lesson_s_completion_shows_the_day_in_the_reader_s_time_zone(client, make_user, login, in_app):
+    """The lesson page says on which day the reader completed it: the day where they are (02:00 UTC on
+    16 March is still 15 March in Buenos Aires), without a time of day."""
+    from app.models import LessonProgress
+
+    user = login(make_user())
+    client.post("/modules/basico/lessons/leccion-1/complete")
+
+    def fix_time():
+        row = db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id))
+        row.completed_at = datetime(2026, 3, 16, 2, 0, tzinfo=timezone.utc)
+
+    in_app(fix_time)
+    html = client.get("/modules/basico/lessons/leccion-1").get_data(as_text=True)
+    assert "Completó esta lección el 15 de marzo de 2026</p>" in html
