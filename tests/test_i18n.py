@@ -5,10 +5,9 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
-from sqlalchemy import select
-
 import pytest
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import QuizAttempt, User
