@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, format_percent
+from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
@@ -13,6 +13,8 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import (
     LANGUAGE_NAMES,
     current_language,
+    format_number,
+    format_share,
     install_template_gettext,
     select_locale,
     select_timezone,
@@ -155,14 +157,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["grouped_code"] = grouped
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else ""
-    app.jinja_env.filters["number"] = lambda value, digits=0: format_decimal(
-        value, format="#,##0" + ("." + "0" * digits if digits else "")
-    )
-    app.jinja_env.filters["percent"] = lambda value, digits=0: (
-        "—"
-        if value is None
-        else format_percent(value / 100, format="#,##0" + ("." + "0" * digits if digits else "") + " %")
-    )
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = lambda value, digits=0: "—" if value is None else format_share(value, digits)
 
     @app.context_processor
     def inject_globals():

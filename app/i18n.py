@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import parse_pattern
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale as babel_locale
 from flask_babel import get_translations
@@ -75,3 +79,42 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: _request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
     )
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def number_pattern(digits: int = 0, percent: bool = False) -> str:
+    """The Babel pattern of the platform's numbers: grouped thousands, `digits` decimals, a percent sign."""
+    return "#,##0" + ("." + "0" * digits if digits else "") + (" %" if percent else "")
+
+
+def format_number(value, digits: int = 0, locale_key: str | None = None) -> str:
+    """A number in the reader's (or `locale_key`'s) language: the `number` filter and the monitoring cells."""
+    return _apply(number_pattern(digits), value, locale_key)
+
+
+def format_share(value, digits: int = 0, locale_key: str | None = None) -> str:
+    """A share given in points (0-100) as a percentage: the `percent` filter and the monitoring cells."""
+    return _apply(number_pattern(digits, percent=True), value / 100, locale_key)
+
+
+def _apply(pattern: str, value, locale_key: str | None) -> str:
+    # a negative zero equals zero but Babel writes "-0": it gets its own entry
+    negative_zero = value == 0 and str(value).startswith("-")
+    return _formatted(locale_key or str(babel_locale()), pattern, value, negative_zero)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):
+    return parse_pattern(pattern)
+
+
+@lru_cache(maxsize=16384)
+def _formatted(locale_key: str, pattern: str, value, negative_zero: bool = False) -> str:
+    """`value` under a Babel number pattern in a language, memoised per worker: a page or table shows a
+    few hundred distinct figures, and Babel's formatting (decimal rounding) cost most of a large page
+    (issue 12). Keys that compare equal (1, 1.0, Decimal(1)) format alike under one pattern (it fixes
+    the decimals), so sharing their entry is exact; the one exception, a negative zero, is told apart by
+    the caller."""
+    return _pattern(pattern).apply(value, Locale.parse(locale_key))

@@ -1,11 +1,13 @@
-"""The monitoring table cells written in Python (app/monitoring/cells.py) show exactly what the
-template filters show, in every language, including the per-worker memo of formatted numbers."""
+"""The monitoring table cells written in Python (app/monitoring/cells.py) and the template filters show
+numbers exactly as Babel formats them, in every language, including through the per-worker memo of
+formatted numbers (app.i18n.format_number and format_share)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from flask import render_template_string
+from flask_babel import format_decimal, format_percent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,16 +22,25 @@ numbers = st.one_of(
 )
 
 
+def _babel(value, kind) -> str:
+    """The reference: Flask-Babel's own formatting, no memo."""
+    if kind == "pct":
+        return format_percent(value / 100, format="#,##0.0 %")
+    return format_decimal(value, format="#,##0.0" if kind == "score" else "#,##0")
+
+
 def _both(app, lang, value, kind):
+    """(the cell, Babel's formatting), after checking that the template filter shows Babel's too."""
     filters = {"int": "number", "score": "number(1)", "pct": "percent(1)"}
     with app.test_request_context(headers={"Accept-Language": lang}):
-        expected = render_template_string("{{ v | " + filters[kind] + " }}", v=value)
+        expected = _babel(value, kind)
+        assert render_template_string("{{ v | " + filters[kind] + " }}", v=value) == expected
         return str(cells.cell(value, kind)), expected
 
 
 @settings(max_examples=150, deadline=None)
 @given(value=numbers, lang=st.sampled_from(LANGUAGES), kind=st.sampled_from(("int", "score", "pct")))
-def test_cells_match_the_template_filters(app, value, lang, kind):
+def test_cells_and_filters_format_numbers_as_babel_does(app, value, lang, kind):
     # twice: the second answer comes from the memo
     for _ in range(2):
         shown, expected = _both(app, lang, value, kind)

@@ -4,20 +4,19 @@ of cells and a Jinja macro call per cell cost most of the page's time (issue 12)
 
 The translated words and the reader's number patterns are looked up once per request (`_Format`, kept
 in `g`), not once per cell: Flask-Babel finds the locale and catalogue again on every call. Formatted
-numbers are memoised per worker by language, pattern and value: a table of thousands of cells holds a
-few hundred distinct figures, and Babel's formatting (decimal rounding) cost most of a large page.
+numbers come from app.i18n, memoised per worker by language, pattern and value: a table of thousands of
+cells holds a few hundred distinct figures, and Babel's formatting (decimal rounding) cost most of a
+large page.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from babel import Locale
-from babel.numbers import parse_pattern
 from flask import current_app, g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from app.i18n import format_number, format_share
 
 PARITY = {"within": ("flag flag-ok", "✓"), "below": ("flag flag-warn", "▼"), "above": ("flag flag-warn", "▲")}
 
@@ -51,31 +50,13 @@ class _Format:
             self._rounded[step] = _("Redondeado a %(step)s puntos para no revelar una cifra oculta", step=step)
         return self._rounded[step]
 
-    def _apply(self, pattern: str, value) -> str:
-        # a negative zero equals zero but Babel writes "-0": it gets its own entry
-        negative_zero = value == 0 and str(value).startswith("-")
-        return _formatted(self._locale_key, pattern, value, negative_zero)
-
     def number(self, value, digits: int = 0) -> str:
-        """As the `number` filter (app/__init__.py): grouped thousands, `digits` decimals."""
-        return self._apply("#,##0" + ("." + "0" * digits if digits else ""), value)
+        """As the `number` filter (app.i18n.format_number)."""
+        return format_number(value, digits, self._locale_key)
 
     def percent(self, value, digits: int = 0) -> str:
-        """As the `percent` filter: a share given in points (0-100)."""
-        return self._apply("#,##0" + ("." + "0" * digits if digits else "") + " %", value / 100)
-
-
-@lru_cache(maxsize=64)
-def _pattern(pattern: str):
-    return parse_pattern(pattern)
-
-
-@lru_cache(maxsize=16384)
-def _formatted(locale_key: str, pattern: str, value, negative_zero: bool = False) -> str:
-    """`value` under a Babel number pattern in a language. Keys that compare equal (1, 1.0, Decimal(1))
-    format alike under one pattern (it fixes the decimals), so sharing their entry is exact; the one
-    exception, a negative zero, is told apart by the caller."""
-    return _pattern(pattern).apply(value, Locale.parse(locale_key))
+        """As the `percent` filter: a share given in points (0-100) (app.i18n.format_share)."""
+        return format_share(value, digits, self._locale_key)
 
 
 def _format() -> _Format:
