@@ -10,6 +10,8 @@ from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale as babel_locale
 from flask_babel import get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 SOURCE_LANGUAGE = "es"
 LANGUAGE_NAMES = {"es": "Español", "en": "English", "pt": "Português"}
@@ -71,7 +73,11 @@ def _request_translations():
 
 def install_template_gettext(app) -> None:
     """Templates' `_`, `gettext` and `ngettext` through `_request_translations` (same catalogues, same
-    newstyle formatting and escaping as Flask-Babel's own; installed after Flask-Babel)."""
+    newstyle formatting and escaping as Flask-Babel's own; installed after Flask-Babel).
+
+    `_`, `gettext` and `ngettext` are then replaced by `_template_gettext` and `_template_ngettext`:
+    Jinja's own newstyle callables reach the catalogue through three nested context calls, 20 us for
+    each of the 20-40 strings of a page (issue 12); these do the same work in one."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _request_translations().ugettext(s),
         ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
@@ -79,6 +85,26 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: _request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+
+
+@pass_context
+def _template_gettext(__context, __string: str, **variables) -> str:
+    """Jinja's newstyle `gettext` (jinja2.ext._make_new_gettext), calling the catalogue directly."""
+    rv = _request_translations().ugettext(__string)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 (our own catalogue's text, as Jinja marks it; variables are escaped by %)
+    return rv % variables  # always a format string, as Jinja's: "%%" is "%" with or without variables
+
+
+@pass_context
+def _template_ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
+    """Jinja's newstyle `ngettext` (jinja2.ext._make_new_ngettext), calling the catalogue directly."""
+    variables.setdefault("num", __num)
+    rv = _request_translations().ungettext(__singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 (our own catalogue's text, as Jinja marks it; variables are escaped by %)
+    return rv % variables
 
 
 # --------------------------------------------------------------------------- numbers

@@ -6,6 +6,8 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
@@ -231,3 +233,51 @@ def test_a_lesson_s_completion_shows_the_day_in_the_reader_s_time_zone(client, m
     in_app(fix_time)
     html = client.get("/modules/basico/lessons/leccion-1").get_data(as_text=True)
     assert "Completó esta lección el 15 de marzo de 2026</p>" in html
+
+
+_fragments = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(blacklist_characters="%", blacklist_categories=("Cs",)), max_size=12),
+        st.just("%(name)s"),
+        st.just("%(num)s"),
+        st.just("%%"),
+        st.sampled_from(["Módulos", "Mi progreso", "Cerrar sesión", "Idioma"]),  # in the catalogues
+    ),
+    max_size=5,
+).map("".join)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    message=_fragments,
+    plural=_fragments,
+    name=st.text(max_size=12),
+    num=st.integers(min_value=0, max_value=3),
+    lang=st.sampled_from(["es", "en", "pt"]),
+    autoescape=st.booleans(),
+)
+def test_template_gettext_renders_exactly_what_jinja_s_own_newstyle_gettext_renders(
+    app, message, plural, name, num, lang, autoescape
+):
+    """Templates' `_`, `gettext` and `ngettext` call the catalogue directly (issue 12); what they render,
+    escaping of the variables included, is what Jinja's newstyle callables render with the same
+    catalogue, or both refuse the same broken format string."""
+    from flask_babel import get_translations
+    from jinja2 import Environment
+
+    source = (
+        "{% autoescape " + ("true" if autoescape else "false") + " %}"
+        "{{ _(m, name=name) }}|{{ gettext(m, name=name) }}|{{ ngettext(m, p, n, name=name) }}{% endautoescape %}"
+    )
+    values = {"m": message, "p": plural, "n": num, "name": name}
+    with app.test_request_context("/", headers={"Accept-Language": lang}):
+        catalogue = get_translations()
+        reference = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)  # the block decides
+        reference.install_gettext_callables(gettext=catalogue.ugettext, ngettext=catalogue.ungettext, newstyle=True)
+        results = []
+        for environment in (app.jinja_env, reference):
+            try:
+                results.append(environment.from_string(source).render(**values))
+            except (KeyError, ValueError, TypeError) as error:
+                results.append(type(error))
+        assert results[0] == results[1]
