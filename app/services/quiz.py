@@ -259,14 +259,14 @@ def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
 
 
 def _save_statement(timed: bool, numbered: bool):
-    """The conditional UPDATE that decides a save (bound: attempt id, the open status, the save's time,
-    and the deadline floor and the client's revision where they apply), run compiled once per variant."""
+    """The conditional UPDATE that decides a save (bound: attempt id, the save's time, and the deadline
+    floor and the client's revision where they apply), run compiled once per variant."""
     table = QuizAttempt.__table__
-    conditions = [table.c.id == bindparam("attempt_id", type_=Integer), table.c.status == bindparam("open")]
+    conditions = [table.c.id == bindparam("attempt_id", type_=Integer), table.c.status == ATTEMPT_OPEN]
     if timed:
         conditions.append(table.c.deadline_at >= bindparam("deadline_floor", type_=table.c.deadline_at.type))
-    revision = bindparam("revision", type_=Integer)
     if numbered:
+        revision = bindparam("revision", type_=Integer)
         conditions.append(table.c.revision < revision)
     return (
         update(table)
@@ -302,7 +302,6 @@ def save_answers(
         _save_statement,
         {
             "attempt_id": attempt.id,
-            "open": ATTEMPT_OPEN,
             "saved_at": now,
             "deadline_floor": now - _grace(),
             "revision": revision,
