@@ -60,6 +60,7 @@ LOCUST = ROOT / ".venv-load" / "bin" / "locust"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PG_NAME = "campus_perf_load"
 CLOSED_LOOP = ("LessonReader", "Catalogue", "MyProgress", "QuizTaker")
+FLOORS = ("SignedFloor", "LayoutFloor")  # what a signed-in request and the layout cost (tools/bench/wsgi_bench.py)
 COMPARE_DEFAULT = "2 sync, 3 sync, 4 sync, 2 gthread x4, 4 gthread x2"
 COMPARE_SCENARIOS = ("LessonReader", "QuizTaker")
 # Sizing the pool of fresh quiz accounts: an account takes ROUNDS_PER_ACCOUNT quizzes (four quizzes of
@@ -594,7 +595,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients per scenario")
     parser.add_argument(
         "--scenarios",
-        help=f"comma-separated subset of {','.join(CLOSED_LOOP)} (default: all; with --compare: "
+        help=f"comma-separated subset of {','.join(CLOSED_LOOP + FLOORS)} (default: all; with --compare: "
         f"{','.join(COMPARE_SCENARIOS)}); the Hello ceiling always runs",
     )
     parser.add_argument("--takers", type=int, default=2_000, help="quiz takers simulated in the capacity run")
@@ -650,11 +651,11 @@ def main() -> None:
             parser.error(str(error))
     else:
         configs = [ServerConfig(args.workers, args.worker_class, args.threads)]
-    default_scenarios = COMPARE_SCENARIOS if args.compare is not None else CLOSED_LOOP
+    default_scenarios = COMPARE_SCENARIOS if args.compare is not None else CLOSED_LOOP + FLOORS
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()] if args.scenarios else default_scenarios
     scenarios = [] if args.only_capacity else list(scenarios)
-    if unknown := set(scenarios) - set(CLOSED_LOOP):
-        parser.error(f"unknown scenarios {sorted(unknown)}: choose from {', '.join(CLOSED_LOOP)}")
+    if unknown := set(scenarios) - set(CLOSED_LOOP + FLOORS):
+        parser.error(f"unknown scenarios {sorted(unknown)}: choose from {', '.join(CLOSED_LOOP + FLOORS)}")
     mode = "compare" if args.compare is not None else "memory" if args.memory_run is not None else "load"
     out = pathlib.Path(args.json or ROOT / "instance" / "benchmark" / f"{mode}.json")
 

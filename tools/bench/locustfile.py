@@ -3,6 +3,9 @@
 Each scenario is one user class, chosen with locust's class-name argument:
 - Hello: the bare-Flask ceiling (GET /__hello/).
 - LessonReader / Catalogue / MyProgress: a signed-in official reading, no think time.
+- SignedFloor / LayoutFloor: the same official asking for the floors of tools/bench/wsgi_bench.py (a
+  signed-in request without a page; the layout around an empty page): what the learner pages cost
+  beyond them is their own.
 - QuizTaker: a fresh learner from the pool: start an attempt, view it, save eight times (form saves and
   autosaves), review, submit, see the result; the submitted attempt ids go to LOAD_SUBMITTED (a file) so
   the run can be checked in the database afterwards. Once an account has used every attempt (four
@@ -140,6 +143,18 @@ class MyProgress(Reader):
     @task
     def my_progress(self):
         self.client.get("/my-progress", name="my progress")
+
+
+class SignedFloor(Reader):
+    @task
+    def signed_floor(self):
+        self.client.get("/__floor/signed", name="signed-in floor")
+
+
+class LayoutFloor(Reader):
+    @task
+    def layout_floor(self):
+        self.client.get("/__floor/layout", name="layout floor")
 
 
 class QuizTaker(SignedIn):
