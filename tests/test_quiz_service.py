@@ -242,3 +242,49 @@ def test_attempt_questions_are_stored_per_attempt(session, learner):
     attempt = quiz_service.start_or_resume(learner.id, _quiz())
     assert session.scalar(select(func.count(AttemptQuestion.id)).where(AttemptQuestion.attempt_id == attempt.id)) == 4
     assert db.session is session
+
+
+def test_what_a_save_reads_as_plain_data_agrees_with_the_orm(session, learner):
+    attempt = quiz_service.start_or_resume(learner.id, _quiz("avanzado"))
+    session.commit()
+    plain, items = quiz_service.attempt_for_saving(attempt.id)
+    orm, orm_items = quiz_service.attempt_with_items(attempt.id)
+    assert (plain.id, plain.user_id, plain.quiz_id, plain.status, plain.deadline_at) == (
+        orm.id,
+        orm.user_id,
+        orm.quiz_id,
+        orm.status,
+        orm.deadline_at,
+    )
+    assert [(i.id, i.question_id, i.choice_order) for i in items] == [
+        (i.id, i.question_id, i.choice_order) for i in orm_items
+    ]
+    assert quiz_service.attempt_for_saving(attempt.id + 1000) == (None, [])
+
+
+def _plain_save(attempt_id, answers, **kwargs):
+    plain, items = quiz_service.attempt_for_saving(attempt_id)
+    return quiz_service.save_answers(plain, answers, drawn=quiz_service.drawn_questions(plain, items), **kwargs)
+
+
+def test_a_save_from_plain_data_stores_and_refuses_as_one_from_the_orm(session, learner):
+    quiz = _quiz("avanzado")
+    start = utcnow() - timedelta(minutes=30)
+    attempt = quiz_service.start_or_resume(learner.id, quiz, now=start)
+    right, wrong = _answers(attempt, right=True), _answers(attempt, right=False)
+    session.commit()
+    assert _plain_save(attempt.id, right, revision=5, now=start + timedelta(minutes=1)) == 5
+    session.commit()
+    with pytest.raises(quiz_service.QuizError) as error:
+        _plain_save(attempt.id, wrong, revision=4, now=start + timedelta(minutes=2))
+    assert error.value.code == "stale"
+    with pytest.raises(quiz_service.QuizError) as error:
+        _plain_save(attempt.id, wrong, revision=6, now=start + timedelta(minutes=11))
+    assert error.value.code == "time_up"
+    session.commit()
+    stored = session.get(QuizAttempt, attempt.id, populate_existing=True)
+    assert stored.status == "expired" and stored.score == 100.0, "graded with the answers saved in time"
+    with pytest.raises(quiz_service.QuizError) as error:
+        _plain_save(attempt.id, wrong, revision=7, now=start + timedelta(minutes=12))
+    assert error.value.code == "closed"
+    assert all(set(dq.item.selected) == dq.correct_ids for dq in quiz_service.drawn_questions(stored))

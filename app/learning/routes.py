@@ -48,7 +48,7 @@ def _quiz(module: ModuleInfo) -> QuizInfo | None:
     return content_cache.current().quiz_by_module.get(module.id)
 
 
-def _quiz_and_module(attempt: QuizAttempt) -> tuple[QuizInfo, ModuleInfo]:
+def _quiz_and_module(attempt: QuizAttempt | quiz_service.SavingAttempt) -> tuple[QuizInfo, ModuleInfo]:
     """The quiz of an attempt and its module (retired modules too: old attempts stay readable)."""
     catalogue = content_cache.current()
     quiz = catalogue.quiz_by_id[attempt.quiz_id]
@@ -61,6 +61,15 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
+
+
+def _own_attempt_for_saving_or_404(attempt_id: int):
+    """What a save reads of the learner's own attempt, as plain data (quiz_service.attempt_for_saving);
+    anyone else's is 'not found'."""
+    attempt, items = quiz_service.attempt_for_saving(attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt, items
 
 
 def _own_attempt_with_items_or_404(attempt_id: int):
@@ -238,33 +247,10 @@ def start_quiz(key: str):
 @reads_only
 def attempt(attempt_id: int):
     """An open attempt as a form (save or submit), or a closed one's results."""
+    if request.method == "POST":
+        return _save_from_form(attempt_id)
     attempt, items = _own_attempt_with_items_or_404(attempt_id)
     quiz, module = _quiz_and_module(attempt)
-    if request.method == "POST":
-        # Saving never submits: "review" saves, then shows the review page, whose button submits.
-        action = request.form.get("action", "save")
-        if action not in SAVE_ACTIONS:
-            action = "save"
-        if attempt.status != ATTEMPT_OPEN:
-            flash(QUIZ_MESSAGES["closed"](quiz), "info")
-        else:
-            answers = _posted_answers()
-            try:
-                revision = quiz_service.revision_from_form(request.form, required=False)
-                drawn = quiz_service.drawn_questions(attempt, items)
-                quiz_service.save_answers(attempt, answers, revision=revision, drawn=drawn)
-            except quiz_service.QuizError as error:
-                if error.code == "invalid":
-                    db.session.rollback()
-                    abort(400)
-                flash(QUIZ_MESSAGES[error.code](quiz), "error")
-            else:
-                if action != "save":
-                    db.session.commit()
-                    return redirect(url_for("learning.review", attempt_id=attempt_id))
-                flash(_("Respuestas guardadas. Puede seguir más tarde desde donde quedó."), "success")
-            db.session.commit()
-        return redirect(url_for("learning.attempt", attempt_id=attempt_id))
     if _expire_if_due(attempt):
         _issue_certificate_if_due()
         db.session.commit()
@@ -288,6 +274,36 @@ def attempt(attempt_id: int):
         reveal=quiz_service.answers_revealed(quiz, attempts, extra),
         lessons=_lessons(module),
     )
+
+
+def _save_from_form(attempt_id: int):
+    """The quiz form's save: store the answers, then back to the attempt (or on to the review page).
+    Saving never submits: "review" saves, then shows the review page, whose button submits."""
+    attempt, items = _own_attempt_for_saving_or_404(attempt_id)
+    quiz, _module = _quiz_and_module(attempt)
+    action = request.form.get("action", "save")
+    if action not in SAVE_ACTIONS:
+        action = "save"
+    if attempt.status != ATTEMPT_OPEN:
+        flash(QUIZ_MESSAGES["closed"](quiz), "info")
+    else:
+        answers = _posted_answers()
+        try:
+            revision = quiz_service.revision_from_form(request.form, required=False)
+            drawn = quiz_service.drawn_questions(attempt, items)
+            quiz_service.save_answers(attempt, answers, revision=revision, drawn=drawn)
+        except quiz_service.QuizError as error:
+            if error.code == "invalid":
+                db.session.rollback()
+                abort(400)
+            flash(QUIZ_MESSAGES[error.code](quiz), "error")
+        else:
+            if action != "save":
+                db.session.commit()
+                return redirect(url_for("learning.review", attempt_id=attempt_id))
+            flash(_("Respuestas guardadas. Puede seguir más tarde desde donde quedó."), "success")
+        db.session.commit()
+    return redirect(url_for("learning.attempt", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/review")
@@ -342,14 +358,15 @@ def autosave(attempt_id: int):
     Format: the quiz form's fields, form-encoded or multipart (`csrf_token`, `revision`, `asked`,
     `q<item id>`); anything else is 415, a malformed or foreign answer 400. Answers JSON: 200 when
     stored, 409 when refused (closed, time up, or a newer save already stored), nothing written then."""
-    attempt, items = _own_attempt_with_items_or_404(attempt_id)
+    attempt, items = _own_attempt_for_saving_or_404(attempt_id)
     if request.mimetype not in FORM_TYPES:
         return jsonify({"saved": False, "reason": "unsupported_media_type"}), 415
     try:
         answers = quiz_service.answers_from_form(request.form)
         revision = quiz_service.revision_from_form(request.form, required=True)
         drawn = quiz_service.drawn_questions(attempt, items)
-        stored = quiz_service.save_answers(attempt, answers, revision=revision, drawn=drawn)
+        saved_at = utcnow()
+        stored = quiz_service.save_answers(attempt, answers, now=saved_at, revision=revision, drawn=drawn)
     except quiz_service.QuizError as error:
         if error.code == "invalid":
             db.session.rollback()
@@ -359,6 +376,5 @@ def autosave(attempt_id: int):
         if error.code != "stale":
             body["redirect"] = url_for("learning.attempt", attempt_id=attempt_id)
         return jsonify(body), 409
-    saved_at = attempt.saved_at  # read before the commit expires the attempt
     db.session.commit()
     return jsonify({"saved": True, "revision": stored, "saved_at": saved_at.isoformat()})

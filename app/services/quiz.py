@@ -51,7 +51,7 @@ class QuizError(Exception):
 class DrawnQuestion:
     """A question as shown in an attempt: text and choices in the attempt's order."""
 
-    item: AttemptQuestion
+    item: AttemptQuestion | SavingItem  # the ORM's item, or only what a save reads of it
     question: QuestionInfo
     choices: list[ChoiceInfo]
 
@@ -157,7 +157,63 @@ def attempt_with_items(attempt_id: int) -> tuple[QuizAttempt | None, list[Attemp
     return rows[0][0], [item for _, item in rows if item is not None]
 
 
-def drawn_questions(attempt: QuizAttempt, items: list[AttemptQuestion] | None = None) -> list[DrawnQuestion]:
+@dataclass(frozen=True)
+class SavingAttempt:
+    """What a save needs of an attempt, read without the ORM (`attempt_for_saving`)."""
+
+    id: int
+    user_id: int
+    quiz_id: int
+    status: str
+    deadline_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SavingItem:
+    """What a save needs of a drawn item: its id, question and choice order (which never change)."""
+
+    id: int
+    question_id: int
+    choice_order: list[int]
+
+
+def _saving_statement():
+    """The attempt and its drawn items as a save reads them (bound: the attempt id), run compiled once
+    (app.services.compiled)."""
+    return (
+        select(
+            QuizAttempt.id,
+            QuizAttempt.user_id,
+            QuizAttempt.quiz_id,
+            QuizAttempt.status,
+            QuizAttempt.deadline_at,
+            AttemptQuestion.id.label("item_id"),
+            AttemptQuestion.question_id,
+            AttemptQuestion.choice_order,
+        )
+        .outerjoin(AttemptQuestion, AttemptQuestion.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.id == bindparam("attempt_id", type_=Integer))
+        .order_by(AttemptQuestion.position)
+    )
+
+
+def attempt_for_saving(attempt_id: int) -> tuple[SavingAttempt | None, list[SavingItem]]:
+    """What the two save requests (the form's and the autosave) read: the attempt and its drawn items in
+    order, in one query and as plain data (None, [] when the attempt does not exist). A save writes
+    with one conditional UPDATE that decides on the stored row, not on what was read here; building
+    the ORM's objects cost 0.4 ms of a 2.6 ms save (issue 12)."""
+    rows = compiled.execute(_saving_statement, {"attempt_id": attempt_id}).all()
+    if not rows:
+        return None, []
+    first = rows[0]
+    attempt = SavingAttempt(first.id, first.user_id, first.quiz_id, first.status, first.deadline_at)
+    items = [SavingItem(row.item_id, row.question_id, list(row.choice_order)) for row in rows if row.item_id]
+    return attempt, items
+
+
+def drawn_questions(
+    attempt: QuizAttempt | SavingAttempt, items: list[AttemptQuestion] | list[SavingItem] | None = None
+) -> list[DrawnQuestion]:
     """The attempt's questions with their choices in the attempt's order (one query unless `items`, read
     by `attempt_with_items` in this request, are given; questions and choices come from
     app.services.content_cache).
@@ -255,7 +311,8 @@ def _store(drawn: list[DrawnQuestion], complete: dict[int, list[int]]) -> None:
         params[f"selected_{k}"] = complete[dq.item.id]
     compiled.execute(_store_statement, params, len(drawn))
     for dq in drawn:
-        set_committed_value(dq.item, "selected", complete[dq.item.id])
+        if isinstance(dq.item, AttemptQuestion):  # the ORM's item, if that is what was read, kept in step
+            set_committed_value(dq.item, "selected", complete[dq.item.id])
 
 
 def _save_statement(timed: bool, numbered: bool):
@@ -280,7 +337,7 @@ def _save_statement(timed: bool, numbered: bool):
 
 
 def save_answers(
-    attempt: QuizAttempt,
+    attempt: QuizAttempt | SavingAttempt,
     answers: dict[int, list[int]],
     now: datetime | None = None,
     revision: int | None = None,
@@ -310,14 +367,16 @@ def save_answers(
         numbered,
     ).scalar()
     if stored is None:
-        db.session.refresh(attempt)
-        if attempt.status != ATTEMPT_OPEN:
+        # the stored attempt, read afresh (the object given, if the caller holds the ORM's)
+        current = db.session.get(QuizAttempt, attempt.id, populate_existing=True)
+        if current.status != ATTEMPT_OPEN:
             raise QuizError("closed")
-        if expire_if_due(attempt, now):
+        if expire_if_due(current, now):
             raise QuizError("time_up")
         raise QuizError("stale")
-    set_committed_value(attempt, "revision", stored)
-    set_committed_value(attempt, "saved_at", now)
+    if isinstance(attempt, QuizAttempt):  # keep the ORM's object, if that is what the caller holds, in step
+        set_committed_value(attempt, "revision", stored)
+        set_committed_value(attempt, "saved_at", now)
     _store(drawn, complete)
     return stored
 
