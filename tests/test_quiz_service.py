@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AttemptQuestion, Lesson, Module, Quiz, QuizAttempt, utcnow
+from app.models import AttemptQuestion, Lesson, Module, Quiz, QuizAttempt, User, utcnow
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
 
@@ -288,3 +288,16 @@ def test_a_save_from_plain_data_stores_and_refuses_as_one_from_the_orm(session, 
         _plain_save(attempt.id, wrong, revision=7, now=start + timedelta(minutes=12))
     assert error.value.code == "closed"
     assert all(set(dq.item.selected) == dq.correct_ids for dq in quiz_service.drawn_questions(stored))
+
+
+def test_only_the_learner_who_started_an_attempt_reaches_it_whatever_was_read(session, learner, make_user):
+    from app.services import permissions
+
+    attempt = quiz_service.start_or_resume(learner.id, _quiz())
+    session.commit()
+    plain, _items = quiz_service.attempt_for_saving(attempt.id)
+    owner, other = session.get(User, learner.id), session.get(User, make_user().id)
+    for read in (attempt, plain):
+        assert permissions.can_take_attempt(owner, read)
+        assert not permissions.can_take_attempt(other, read)
+    assert not permissions.can_take_attempt(owner, None)

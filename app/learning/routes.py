@@ -13,7 +13,7 @@ from app.models import QuizAttempt, utcnow
 from app.models.learning import ATTEMPT_OPEN
 from app.readonly import begin_writing, reads_only
 from app.services import certificates as certificate_service
-from app.services import content_cache
+from app.services import content_cache, permissions
 from app.services.content_cache import LessonInfo, ModuleInfo, QuizInfo
 from app.services import progress as progress_service
 from app.services import quiz as quiz_service
@@ -55,29 +55,28 @@ def _quiz_and_module(attempt: QuizAttempt | quiz_service.SavingAttempt) -> tuple
     return quiz, catalogue.module_by_id[quiz.module_id]
 
 
-def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
-    """Learners only ever reach their own attempts; anyone else's is 'not found'."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
+def _own_or_404(attempt):
+    """Learners only ever reach their own attempts (permissions.can_take_attempt); anyone else's is
+    'not found'."""
+    if not permissions.can_take_attempt(current_user, attempt):
         abort(404)
     return attempt
 
 
+def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
+    return _own_or_404(db.session.get(QuizAttempt, attempt_id))
+
+
 def _own_attempt_for_saving_or_404(attempt_id: int):
-    """What a save reads of the learner's own attempt, as plain data (quiz_service.attempt_for_saving);
-    anyone else's is 'not found'."""
+    """What a save reads of the learner's own attempt, as plain data (quiz_service.attempt_for_saving)."""
     attempt, items = quiz_service.attempt_for_saving(attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
-        abort(404)
-    return attempt, items
+    return _own_or_404(attempt), items
 
 
 def _own_attempt_with_items_or_404(attempt_id: int):
-    """The learner's own attempt and its drawn items, in one query; anyone else's is 'not found'."""
+    """The learner's own attempt and its drawn items, in one query."""
     attempt, items = quiz_service.attempt_with_items(attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
-        abort(404)
-    return attempt, items
+    return _own_or_404(attempt), items
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

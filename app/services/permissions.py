@@ -16,6 +16,7 @@ comes from `app.services.scope`; designations (who is focal point in the current
 | review application, validate diagnostic, approve plan | no | no | no | yes |
 | grant a learner an extra quiz attempt | no | no | officials in scope | everyone but themselves |
 | read a learner's workbook | own only | own only | own only | own only |
+| see, save and submit a quiz attempt | own only | own only | own only | own only |
 | open cycles, admit municipalities, manage municipalities | no | no | no | yes |
 | view a municipality's certification stages | no | own municipality | in scope | all |
 | programme table of stages reached | no | no | in scope | all |
@@ -101,6 +102,11 @@ def can_grant_extra_attempt(user, learner) -> bool:
 def can_read_workbook(user, entry) -> bool:
     """A workbook entry is private: only its author reads it, whatever their role."""
     return entry is not None and _signed_in(user) and entry.user_id == user.id
+
+
+def can_take_attempt(user, attempt) -> bool:
+    """A quiz attempt (the ORM's or what a save reads of it) is reached only by the learner who started it."""
+    return attempt is not None and _signed_in(user) and attempt.user_id == user.id
 
 
 def can_administer(user) -> bool:
